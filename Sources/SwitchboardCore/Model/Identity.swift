@@ -1,0 +1,73 @@
+/// One way of reaching a customer: an email address, an E.164 phone number, a social handle,
+/// a chat visitor id, or an id from an in-house system. A contact owns several identities;
+/// a message from a known identity attaches to its contact whatever the channel.
+public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
+        case email, phone, social, chat, external
+    }
+
+    public var kind: Kind
+    /// The normalized value (see `Identity.normalized(kind:value:)`): lower-cased email,
+    /// E.164 phone, `@user@host` social handle, visitor id as given.
+    public var value: String
+
+    public init(kind: Kind, value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    public var description: String { "\(kind.rawValue):\(value)" }
+
+    /// Normalizes a raw identity value so that the same customer written two ways is one identity.
+    /// Returns nil with a reason when the value cannot be an identity of that kind.
+    public static func normalized(kind: Kind, value raw: String) -> Result<Identity, IdentityError> {
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return .failure(IdentityError(reason: "is empty")) }
+        guard trimmed.utf8.count <= 320 else { return .failure(IdentityError(reason: "is longer than 320 bytes")) }
+        switch kind {
+        case .email:
+            var value = trimmed
+            if let open = value.lastIndex(of: "<"), let close = value.lastIndex(of: ">"), open < close {
+                value = String(value[value.index(after: open)..<close])
+            }
+            let parts = value.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+                  !value.contains(where: { $0 == " " || $0 == "," || $0 == ";" }) else {
+                return .failure(IdentityError(reason: "is not an email address like name@example.com"))
+            }
+            return .success(Identity(kind: .email, value: value.lowercased()))
+        case .phone:
+            var digits = ""
+            for (index, ch) in trimmed.enumerated() {
+                if ch.isASCII, ch.isNumber { digits.append(ch) }
+                else if ch == "+" && index == 0 { continue }
+                else if " -().".contains(ch) { continue }
+                else { return .failure(IdentityError(reason: "has a character that is not a digit: '\(ch)'")) }
+            }
+            guard trimmed.hasPrefix("+") else {
+                return .failure(IdentityError(reason: "is not in E.164 form (+ and country code); the SMS channel normalizes national numbers with its default region"))
+            }
+            guard (8...15).contains(digits.count) else {
+                return .failure(IdentityError(reason: "must have 8 to 15 digits in E.164 form"))
+            }
+            return .success(Identity(kind: .phone, value: "+" + digits))
+        case .social:
+            var value = trimmed.lowercased()
+            if !value.hasPrefix("@") { value = "@" + value }
+            guard value.count > 1, !value.contains(" ") else {
+                return .failure(IdentityError(reason: "is not a social handle like @user@host"))
+            }
+            return .success(Identity(kind: .social, value: value))
+        case .chat, .external:
+            guard !trimmed.contains(where: { $0.isNewline }) else {
+                return .failure(IdentityError(reason: "contains a line break"))
+            }
+            return .success(Identity(kind: kind, value: trimmed))
+        }
+    }
+}
+
+public struct IdentityError: Error, Sendable, Equatable {
+    public var reason: String
+    public init(reason: String) { self.reason = reason }
+}
