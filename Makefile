@@ -1,0 +1,88 @@
+# Switchboard — the two commands a new machine needs are `make run` and `make test`.
+# Each installs what it needs (Debian packages via apt, Python packages into ./.venv-test).
+
+SHELL        := /bin/bash
+SWIFT        ?= swift
+CONFIG       ?= adapters.json
+PREFIX       ?= /usr/local
+VENV         := .venv-test
+PY           := $(VENV)/bin/python
+BUILD_DEPS   := libsqlite3-dev libssl-dev libcurl4-openssl-dev curl
+TEST_DEPS    := python3 python3-venv
+BENCH_DEPS   := wrk
+# Apt runs only when something is missing; `sudo` only when we are not root.
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build release run test unit e2e bench deps test-deps install uninstall clean model help fuzz
+
+all: build
+
+help:
+	@echo "make run      build and run the daemon in the foreground on ./$(CONFIG) (state under ./var)"
+	@echo "make test     install what the tests need, then run unit and end-to-end tests"
+	@echo "make bench    release build, then the ingest benchmark (prints msgs/s, p50/p99, peak RSS)"
+	@echo "make install  install binary, systemd unit and /etc/switchboard/adapters.json (as root)"
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(BUILD_DEPS))
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	@mkdir -p var/run
+	.build/release/switchboard run --config $(CONFIG)
+
+test-deps: deps
+	$(call apt_install,$(TEST_DEPS))
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import pytest' 2>/dev/null; then \
+	  echo "creating $(VENV) (pytest)"; \
+	  python3 -m venv $(VENV) && $(PY) -m pip install -q --disable-pip-version-check pytest; \
+	fi
+
+unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+e2e: test-deps
+	$(SWIFT) build
+	SWITCHBOARD_BIN=$(CURDIR)/.build/debug/switchboard $(PY) -m pytest -q Tests/e2e
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	SWITCHBOARD_BIN=$(CURDIR)/.build/debug/switchboard $(PY) -m pytest -q Tests/e2e
+
+bench: release test-deps
+	$(call apt_install,$(BENCH_DEPS))
+	scripts/bench.sh
+
+install: release
+	@id -u switchboard >/dev/null 2>&1 || $(SUDO) useradd --system --home-dir /var/lib/switchboard --no-create-home --shell /usr/sbin/nologin switchboard
+	$(SUDO) install -D -m 0755 .build/release/switchboard $(DESTDIR)$(PREFIX)/bin/switchboard
+	$(SUDO) install -D -m 0644 systemd/switchboard.service $(DESTDIR)/etc/systemd/system/switchboard.service
+	@if [ -e $(DESTDIR)/etc/switchboard/adapters.json ]; then \
+	  echo "keeping existing /etc/switchboard/adapters.json"; \
+	else \
+	  $(SUDO) install -D -m 0640 -g switchboard adapters.json $(DESTDIR)/etc/switchboard/adapters.json; \
+	fi
+	@command -v systemctl >/dev/null && $(SUDO) systemctl daemon-reload || true
+	@echo "installed. Enable with: systemctl enable --now switchboard"
+
+uninstall:
+	-$(SUDO) systemctl disable --now switchboard 2>/dev/null
+	$(SUDO) rm -f $(DESTDIR)$(PREFIX)/bin/switchboard $(DESTDIR)/etc/systemd/system/switchboard.service
+
+clean:
+	rm -rf .build var
