@@ -36,6 +36,7 @@ let package = Package(
                 dependencies: ["SwitchboardCore", "SwitchboardStore", "SwitchboardNet", "SwitchboardSystem", "SwitchboardChannels"],
                 swiftSettings: swiftSettings),
         .executableTarget(name: "switchboard", dependencies: ["SwitchboardDaemon"], swiftSettings: swiftSettings),
+        .executableTarget(name: "switchboard-bench", path: "Sources/SwitchboardBench", swiftSettings: swiftSettings),
 
         .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore"]),
         .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore"]),

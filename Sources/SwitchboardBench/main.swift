@@ -1,0 +1,164 @@
+// switchboard-bench: posts N messages to the daemon's ingest socket over K concurrent keep-alive
+// connections and prints messages/s, latency from send to acknowledgement, and the daemon's peak
+// RSS. A benchmark, not a test: `make bench` runs it against a release build.
+import Foundation
+import Glibc
+
+struct Options {
+    var socketPath = "var/run/ingest.sock"
+    var tcpPort: UInt16? = nil
+    var total = 100_000
+    var connections = 16
+    var daemonPID: Int32? = nil
+    var path = "/v1/messages"
+    var label = "ingest"
+    var runID = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+}
+
+func value<T>(_ parsed: T?) -> T { if let parsed { return parsed }; usage() }
+func usage() -> Never {
+    print("""
+    usage: switchboard-bench [--socket PATH | --tcp PORT] [--messages N] [--connections K] [--pid DAEMON_PID] [--label NAME]
+    Posts N distinct messages (unique ids) and prints: messages/s, p50/p99/max latency, status counts, peak RSS.
+    """)
+    exit(2)
+}
+
+var options = Options()
+var args = CommandLine.arguments.dropFirst().makeIterator()
+while let arg = args.next() {
+    switch arg {
+    case "--socket": options.socketPath = value(args.next())
+    case "--tcp": options.tcpPort = value(UInt16(args.next() ?? ""))
+    case "--messages", "-n": options.total = value(Int(args.next() ?? ""))
+    case "--connections", "-c": options.connections = value(Int(args.next() ?? ""))
+    case "--pid": options.daemonPID = value(Int32(args.next() ?? ""))
+    case "--label": options.label = value(args.next())
+    case "--path": options.path = value(args.next())
+    default: usage()
+    }
+}
+
+func connectSocket(_ options: Options) -> Int32 {
+    if let port = options.tcpPort {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard rc == 0 else { perror("connect"); exit(1) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
+    }
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(options.socketPath.utf8)
+    withUnsafeMutableBytes(of: &addr.sun_path) { raw in raw.copyBytes(from: bytes); raw[bytes.count] = 0 }
+    let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+    guard rc == 0 else { perror("connect \(options.socketPath)"); exit(1) }
+    return fd
+}
+
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+let senders = ["ana@example.com", "+4915112345678", "bob@example.org", "@carla@social.example", "visitor-77"]
+let kinds = ["email", "phone", "email", "social", "chat"]
+let channels = ["email", "sms", "email", "social", "chat"]
+let texts = [
+    "Hello, I was charged twice for my subscription this month, can you refund the second payment please?",
+    "my router keeps dropping the connection every evening since the update, already restarted it twice",
+    "I cannot log in to my account, the password reset email never arrives. Please help",
+    "where is my order 55123? it was supposed to arrive on monday",
+    "what are your opening hours on public holidays?",
+]
+
+final class Worker: @unchecked Sendable {
+    var latencies: [UInt32] = []   // microseconds
+    var statuses: [Int: Int] = [:]
+    let index: Int
+    let count: Int
+    init(index: Int, count: Int) { self.index = index; self.count = count }
+
+    func run(_ options: Options) {
+        let fd = connectSocket(options)
+        defer { close(fd) }
+        latencies.reserveCapacity(count)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        for i in 0..<count {
+            let k = (index + i) % senders.count
+            let body = "{\"id\":\"bench-\(options.runID)-\(index)-\(i)\",\"channel\":\"\(channels[k])\",\"from\":{\"kind\":\"\(kinds[k])\",\"value\":\"\(senders[k])\"},\"subject\":\"Benchmark message \(i)\",\"text\":\"\(texts[k])\"}"
+            let request = "POST \(options.path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            let bytes = Array(request.utf8)
+            let start = monotonicNanos()
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { perror("send"); exit(1) }
+                sent += n
+            }
+            // Read one response: headers, then Content-Length bytes of body.
+            var have = 0
+            var status = 0
+            while true {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + have, $0.count - have, 0) }
+                if n <= 0 { print("connection closed by the daemon after \(i) messages on connection \(index)"); exit(1) }
+                have += n
+                if let headerEnd = findHeaderEnd(buffer, have) {
+                    let head = String(decoding: buffer[0..<headerEnd], as: UTF8.self)
+                    status = Int(head.split(separator: " ", maxSplits: 2)[1]) ?? 0
+                    var length = 0
+                    for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+                        length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+                    }
+                    if have >= headerEnd + 4 + length { break }
+                }
+            }
+            latencies.append(UInt32(min(UInt64(UInt32.max), (monotonicNanos() - start) / 1000)))
+            statuses[status, default: 0] += 1
+        }
+    }
+
+    func findHeaderEnd(_ b: [UInt8], _ n: Int) -> Int? {
+        guard n >= 4 else { return nil }
+        for i in 0...(n - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
+        return nil
+    }
+}
+
+func peakRSS(_ pid: Int32?) -> String {
+    guard let pid, let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "n/a" }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = Double(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
+        return String(format: "%.1f MB", kb / 1024)
+    }
+    return "n/a"
+}
+
+let perWorker = options.total / options.connections
+let workers = (0..<options.connections).map { Worker(index: $0, count: perWorker) }
+let runOptions = options
+let group = DispatchGroup()
+let begin = monotonicNanos()
+for worker in workers {
+    group.enter()
+    let thread = Thread { worker.run(runOptions); group.leave() }
+    thread.stackSize = 1 << 20
+    thread.start()
+}
+group.wait()
+let seconds = Double(monotonicNanos() - begin) / 1e9
+let all = workers.flatMap { $0.latencies }.sorted()
+var statuses: [Int: Int] = [:]
+for w in workers { for (k, v) in w.statuses { statuses[k, default: 0] += v } }
+func pct(_ p: Double) -> Double { all.isEmpty ? 0 : Double(all[min(all.count - 1, Int(Double(all.count) * p))]) / 1000 }
+let rate = Double(all.count) / seconds
+print(String(format: "%@: %d messages on %d connections in %.2f s: %.0f messages/s; latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; statuses %@; daemon peak RSS %@",
+             options.label, all.count, options.connections, seconds, rate, pct(0.50), pct(0.99), pct(1.0),
+             statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "), peakRSS(options.daemonPID)))
