@@ -9,14 +9,19 @@ import SwitchboardCore
 /// Fields are `key=value`, quoted when they hold spaces; callers put ids and reasons there,
 /// never message bodies or secrets.
 public final class StderrLogHandler: LogHandler {
-    public let minimumLevel: LogLevel
+    private let level: Atomic<Int>
     private let journal: Bool
     private let lock = Mutex(())
 
     public init(minimumLevel: LogLevel = .info, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.minimumLevel = minimumLevel
+        self.level = Atomic(minimumLevel.rawValue)
         self.journal = environment["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false
     }
+
+    public var minimumLevel: LogLevel { LogLevel(rawValue: level.load(ordering: .relaxed)) ?? .info }
+
+    /// A reload may change `log.level` without restarting anything.
+    public func setMinimumLevel(_ newLevel: LogLevel) { level.store(newLevel.rawValue, ordering: .relaxed) }
 
     public func log(level: LogLevel, label: String, message: String, fields: KeyValuePairs<String, String>) {
         var line = ""

@@ -1,1 +1,4 @@
+import Foundation
 import SwitchboardDaemon
+
+exit(SwitchboardCommand.main(Array(CommandLine.arguments.dropFirst())))

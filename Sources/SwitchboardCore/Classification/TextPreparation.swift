@@ -1,0 +1,225 @@
+/// Cuts a message down to what the customer wrote this time, before anything reads it: the
+/// quoted history of an e-mail thread and a signature say nothing about the new inquiry, and a
+/// quoted agent reply full of "refund" would pull every follow-up into billing.
+///
+/// Heuristics, line by line (e-mail, web forms, voice transcripts and unknown channels only;
+/// SMS, chat and social posts are short and are left alone):
+/// - lines starting with `>` are dropped;
+/// - the rest is cut at a reply header ("On … wrote:", "Am … schrieb …:", "Le … a écrit :",
+///   "El … escribió:", also wrapped over two lines), at "-----Original Message-----" and its
+///   translations, at a forwarded-message marker, and at an Outlook header block ("From:" or
+///   "Von:" followed within five lines by "Sent:", "Date:", "To:", "Gesendet:", …);
+/// - the signature is cut at `-- `, at "Sent from my iPhone" and its relatives, at a confidentiality
+///   disclaimer, and at a closing line ("Best regards,", "Thanks,", "Mit freundlichen Grüßen")
+///   followed by at most six short lines;
+/// - if nothing would be left, the original text is kept.
+/// A subject is cleaned of `Re:`/`Fwd:`/`AW:` prefixes and put in front of the body.
+public enum TextPreparation {
+    /// Longer bodies are cut (in UTF-8 bytes) before preparation: the start says what it is about.
+    public static let maximumBytes = 16_384
+
+    public static func prepare(text: String, subject: String? = nil, channel: Channel = .other) -> String {
+        var body = text
+        if body.utf8.count > maximumBytes {
+            body = String(decoding: body.utf8.prefix(maximumBytes), as: UTF8.self)
+        }
+        switch channel {
+        case .sms, .chat, .social:
+            break
+        case .email, .web, .voice, .other:
+            body = stripQuotesAndSignature(body)
+        }
+        guard let subject else { return body }
+        let cleaned = cleanSubject(subject)
+        if cleaned.isEmpty { return body }
+        return body.isEmpty ? cleaned : cleaned + "\n" + body
+    }
+
+    /// The e-mail heuristics above, on their own.
+    public static func stripQuotesAndSignature(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x3E }) || mightContainMarker(text) else {
+            return text
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            line.last == "\r" ? line.dropLast() : line
+        }
+        var kept: [Substring] = []
+        var index = 0
+        scan: while index < lines.count {
+            let line = lines[index]
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.hasPrefix(">") {
+                index += 1
+                continue
+            }
+            if trimmed == "--" || line == "-- " { break scan }
+            if !trimmed.isEmpty {
+                let lower = trimmed.lowercased()
+                if isSeparatorLine(lower) || isReplyHeader(lower, next: nextNonEmptyLine(lines, after: index))
+                    || isHeaderBlock(lines, at: index) || isSignatureMarker(lower)
+                {
+                    break scan
+                }
+                if !kept.isEmpty && isClosingLine(lower) && remainingLinesLookLikeSignature(lines, after: index) {
+                    break scan
+                }
+            }
+            kept.append(line)
+            index += 1
+        }
+        let result = kept.joined(separator: "\n").trimmingWhitespace()
+        return String(result.isEmpty ? text.trimmingWhitespace() : result)
+    }
+
+    /// Drops `Re:`, `Fwd:`, `AW:`, `WG:`, `TR:`, `SV:`, `RV:` prefixes (repeated, any case).
+    public static func cleanSubject(_ subject: String) -> String {
+        var rest = Substring(subject).trimmingWhitespace()
+        let prefixes = ["re", "fw", "fwd", "aw", "wg", "tr", "sv", "vs", "rv", "antw", "odp", "r"]
+        var changed = true
+        while changed {
+            changed = false
+            guard let colon = rest.firstIndex(of: ":") else { break }
+            let head = rest[..<colon].trimmingWhitespace().lowercased()
+            if prefixes.contains(head) {
+                rest = rest[rest.index(after: colon)...].trimmingWhitespace()
+                changed = true
+            }
+        }
+        return String(rest)
+    }
+
+    // MARK: Markers
+
+    private static func mightContainMarker(_ text: String) -> Bool {
+        text.contains("Sent from") || text.contains("--")
+    }
+
+    private static func nextNonEmptyLine(_ lines: [Substring], after index: Int) -> Substring? {
+        var next = index + 1
+        while next < lines.count {
+            let trimmed = lines[next].trimmingWhitespace()
+            if !trimmed.isEmpty { return trimmed }
+            next += 1
+        }
+        return nil
+    }
+
+    private static let separatorPhrases = [
+        "original message", "ursprüngliche nachricht", "message d'origine", "mensaje original",
+        "messaggio originale", "oorspronkelijk bericht", "mensagem original", "forwarded message",
+        "weitergeleitete nachricht", "message transféré", "mensaje reenviado", "messaggio inoltrato",
+    ]
+
+    private static func isSeparatorLine(_ lower: String) -> Bool {
+        if lower.hasPrefix("-----") || lower.hasPrefix("_____") || lower.hasPrefix("----- ") {
+            if separatorPhrases.contains(where: { lower.contains($0) }) { return true }
+            if lower.allSatisfy({ $0 == "_" }) && lower.count >= 10 { return true }
+        }
+        return false
+    }
+
+    private static let wroteVerbs = [
+        " wrote", " schrieb", " a écrit", " escribió", " ha scritto", " schreef", " escreveu", " skrev",
+        " napisał", " kirjoitti",
+    ]
+
+    /// "On Mon, 3 Jun 2024 at 10:02, Jane <jane@example.com> wrote:" — possibly wrapped, so the
+    /// next line is looked at too.
+    private static func isReplyHeader(_ lower: String, next: Substring?) -> Bool {
+        let openers = ["on ", "am ", "le ", "el ", "il ", "op ", "em ", "den ", "w dniu ", "dne "]
+        guard openers.contains(where: { lower.hasPrefix($0) }), lower.count < 300 else { return false }
+        var candidate = lower
+        if !candidate.hasSuffix(":"), let next, next.count < 120 {
+            candidate += " " + next.lowercased()
+        }
+        guard candidate.hasSuffix(":") else { return false }
+        return wroteVerbs.contains(where: { candidate.contains($0) })
+    }
+
+    private static let fromFields = ["from:", "von:", "de:", "da:", "van:", "från:", "fra:", "od:", "de :"]
+    private static let headerFields = [
+        "sent:", "date:", "to:", "subject:", "cc:", "gesendet:", "datum:", "an:", "betreff:", "envoyé :",
+        "envoyé:", "à :", "objet :", "objet:", "enviado:", "para:", "asunto:", "fecha:", "inviato:", "data:",
+        "oggetto:", "verzonden:", "aan:", "onderwerp:",
+    ]
+
+    /// An Outlook-style header block of a quoted or forwarded message.
+    private static func isHeaderBlock(_ lines: [Substring], at index: Int) -> Bool {
+        let lower = lines[index].trimmingWhitespace().lowercased()
+        guard fromFields.contains(where: { lower.hasPrefix($0) }) else { return false }
+        var next = index + 1
+        while next < lines.count && next <= index + 5 {
+            let field = lines[next].trimmingWhitespace().lowercased()
+            if headerFields.contains(where: { field.hasPrefix($0) }) { return true }
+            next += 1
+        }
+        return false
+    }
+
+    private static let signatureMarkers = [
+        "sent from my ", "sent from mail for", "sent from yahoo", "sent from outlook", "sent from samsung",
+        "sent via ", "get outlook for", "von meinem ", "gesendet von meinem", "envoyé de mon", "envoyé depuis",
+        "enviado desde mi", "enviado de meu", "inviato da ", "verzonden vanaf mijn", "confidentiality notice",
+        "this email and any attachments", "this e-mail and any attachments", "this message is confidential",
+        "disclaimer:", "diese e-mail enthält vertrauliche", "diese nachricht enthält vertrauliche",
+    ]
+
+    private static func isSignatureMarker(_ lower: String) -> Bool {
+        signatureMarkers.contains(where: { lower.hasPrefix($0) })
+    }
+
+    private static let closings: Set<String> = [
+        "regards", "best regards", "kind regards", "warm regards", "warmest regards", "many regards",
+        "best wishes", "best", "all the best", "cheers", "thanks", "thank you", "many thanks", "thanks again",
+        "thanks in advance", "thank you in advance", "sincerely", "yours sincerely", "sincerely yours",
+        "yours truly", "yours faithfully", "respectfully", "kr", "br", "rgds", "thx", "ty",
+        "mit freundlichen grüßen", "mit freundlichen grüssen", "mit freundlichen gruessen", "freundliche grüße",
+        "viele grüße", "beste grüße", "liebe grüße", "lg", "mfg", "gruß", "grüße", "danke", "vielen dank",
+        "cordialement", "bien cordialement", "salutations", "bien à vous", "merci", "merci d'avance",
+        "saludos", "saludos cordiales", "atentamente", "un saludo", "gracias", "muchas gracias",
+        "cordiali saluti", "saluti", "distinti saluti", "grazie", "met vriendelijke groet", "groeten",
+        "atenciosamente", "abraços", "obrigado", "obrigada", "med vänliga hälsningar", "hälsningar",
+    ]
+
+    private static func isClosingLine(_ lower: String) -> Bool {
+        guard lower.count <= 40 else { return false }
+        var core = Substring(lower)
+        while let last = core.last, last == "," || last == "." || last == "!" || last == " " { core = core.dropLast() }
+        return closings.contains(String(core))
+    }
+
+    /// After a closing line: a name, a title, a phone number — a few short lines at most.
+    private static func remainingLinesLookLikeSignature(_ lines: [Substring], after index: Int) -> Bool {
+        var count = 0
+        var next = index + 1
+        while next < lines.count {
+            let trimmed = lines[next].trimmingWhitespace()
+            if trimmed.hasPrefix(">") { break }
+            if !trimmed.isEmpty {
+                count += 1
+                if count > 6 || trimmed.count > 80 {
+                    let lower = trimmed.lowercased()
+                    // Quoted history after the signature still counts as the end of the message.
+                    if isReplyHeader(lower, next: nextNonEmptyLine(lines, after: next)) || isSeparatorLine(lower)
+                        || isHeaderBlock(lines, at: next)
+                    {
+                        return true
+                    }
+                    return false
+                }
+            }
+            next += 1
+        }
+        return true
+    }
+}
+
+extension StringProtocol {
+    /// Without spaces, tabs and line breaks at either end (Foundation-free).
+    fileprivate func trimmingWhitespace() -> Substring {
+        let slice = self[...]
+        guard let first = slice.firstIndex(where: { !$0.isWhitespace }) else { return "" }
+        let last = slice.lastIndex(where: { !$0.isWhitespace })!
+        return Substring(slice[first...last])
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardNet
+
+/// Where the client commands find the daemon: `--socket`, else the ingest listener named in
+/// the configuration file, else the default path.
+enum DaemonAddress {
+    static func socketPath(_ arguments: Arguments) -> String {
+        if let socket = arguments["--socket"] { return socket }
+        let environment = ProcessInfo.processInfo.environment
+        let path = SwitchboardCommand.configPath(arguments["--config"], environment: environment)
+        if case .success(let configuration) = Configuration.load(path: path, environment: environment),
+           let socket = configuration.ingestSocketPath {
+            return socket
+        }
+        return ConfigurationContext(environment: environment, currentDirectory: FileManager.default.currentDirectoryPath)
+            .resolve(UnixListenerSettings.defaultPath(context: ConfigurationContext(environment: environment, currentDirectory: FileManager.default.currentDirectoryPath)))
+    }
+
+    static let options: Set<String> = ["--socket", "--config"]
+    static let help = """
+      --socket PATH    the daemon's ingest socket (default: from the configuration's local listener)
+      --config FILE    the configuration file to read the socket path from
+    """
+}
+
+enum SendCommand {
+    static let help = """
+    usage: switchboard send --channel CHANNEL --from KIND:VALUE [--id ID] [--subject TEXT] [--adapter ID] TEXT
+           switchboard send --file MESSAGE.json
+
+    Posts one customer message to the running daemon (POST /v1/messages on its ingest socket) and
+    prints the daemon's JSON answer. Exit 0 when it was stored (202) or was already stored (200).
+
+      --channel CHANNEL   email, sms, chat, social, voice, web or other
+      --from KIND:VALUE   the customer: email:ana@example.com, phone:+4915112345678, social:@ana@host,
+                          chat:visitor-7, external:crm-42
+      --id ID             the dedupe key (default: a new random id); the same id is stored once
+      --subject TEXT      optional subject
+      --adapter ID        which local adapter, when several are configured
+      --file FILE         post this JSON document as is (see docs/ingest-api.md); '-' reads stdin
+    \(DaemonAddress.help)
+    """
+
+    static func main(_ raw: [String]) throws -> Int32 {
+        let args = try Arguments(raw, command: "send", valueOptions: DaemonAddress.options.union(["--channel", "--from", "--id", "--subject", "--adapter", "--file"]))
+        if args.has("--help") { print(help); return 0 }
+        let body: [UInt8]
+        if let file = args["--file"] {
+            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+            body = Array(data)
+        } else {
+            guard let channel = args["--channel"], let from = args["--from"], let colon = from.firstIndex(of: ":") else {
+                throw Arguments.UsageError(description: "send needs --channel and --from KIND:VALUE (or --file); see 'switchboard send --help'")
+            }
+            guard !args.positionals.isEmpty else {
+                throw Arguments.UsageError(description: "send needs the message text as its last argument; see 'switchboard send --help'")
+            }
+            var writer = JSONWriter()
+            writer.object { w in
+                w.field("id", args["--id"] ?? "cli-" + UUID().uuidString.lowercased())
+                w.fieldIfPresent("adapter", args["--adapter"])
+                w.field("channel", channel)
+                w.field("from", object: { w in
+                    w.field("kind", String(from[..<colon]))
+                    w.field("value", String(from[from.index(after: colon)...]))
+                })
+                w.fieldIfPresent("subject", args["--subject"])
+                w.field("text", args.positionals.joined(separator: " "))
+            }
+            body = writer.bytes
+        }
+        let response = try UnixHTTPClient(socketPath: DaemonAddress.socketPath(args)).request("POST", "/v1/messages", body: body)
+        print(response.text)
+        if response.status == 202 || response.status == 200 { return 0 }
+        printError("the daemon answered \(response.status); nothing was stored")
+        return 1
+    }
+}
+
+enum ShowCommand {
+    static let help = """
+    usage: switchboard show ID
+
+    Prints a stored message (msg_…) or contact (ct_…) as the running daemon has it, as JSON.
+    \(DaemonAddress.help)
+    """
+
+    static func main(_ raw: [String]) throws -> Int32 {
+        let args = try Arguments(raw, command: "show", valueOptions: DaemonAddress.options)
+        if args.has("--help") { print(help); return 0 }
+        guard args.positionals.count == 1, let id = args.positionals.first else {
+            throw Arguments.UsageError(description: "show needs exactly one id (msg_… or ct_…); see 'switchboard show --help'")
+        }
+        let path: String
+        if id.hasPrefix("msg_") { path = "/v1/messages/\(id)" }
+        else if id.hasPrefix("ct_") { path = "/v1/contacts/\(id)" }
+        else { throw Arguments.UsageError(description: "'\(id)' is not a message id (msg_…) or contact id (ct_…)") }
+        let response = try UnixHTTPClient(socketPath: DaemonAddress.socketPath(args)).request("GET", path)
+        if response.status == 200 {
+            if let value = try? JSONParser().parse(response.body) { print(value.prettyString) } else { print(response.text) }
+            return 0
+        }
+        printError("the daemon answered \(response.status): \(response.text)")
+        return 1
+    }
+}
+
+enum StatusCommand {
+    static let help = """
+    usage: switchboard status [--json]
+
+    Asks the running daemon for its status: version, uptime, adapters and their state, listeners,
+    the ingest backlog against its budget, the store's size and counts, quarantined items.
+    Exit 0 when the daemon answered, 1 when it could not be reached.
+      --json           print the daemon's JSON as is
+    \(DaemonAddress.help)
+    """
+
+    static func main(_ raw: [String]) throws -> Int32 {
+        let args = try Arguments(raw, command: "status", valueOptions: DaemonAddress.options, flagOptions: ["--json"])
+        if args.has("--help") { print(help); return 0 }
+        let socket = DaemonAddress.socketPath(args)
+        let response: UnixHTTPClient.Response
+        do {
+            response = try UnixHTTPClient(socketPath: socket, timeoutSeconds: 10).request("GET", "/v1/status")
+        } catch {
+            printError("\(error)")
+            return 1
+        }
+        guard response.status == 200, let value = try? JSONParser().parse(response.body) else {
+            printError("the daemon answered \(response.status): \(response.text)")
+            return 1
+        }
+        if args.has("--json") { print(value.prettyString); return 0 }
+        print(StatusText.render(value))
+        return 0
+    }
+}
+
+/// Turns the JSON status into lines a person reads at a glance.
+enum StatusText {
+    static func render(_ status: JSONValue) -> String {
+        var lines: [String] = []
+        let version = status["version"]?.stringValue ?? "?"
+        let uptime = status["uptime_seconds"]?.doubleValue ?? 0
+        lines.append("switchboard \(version), up \(formatDuration(uptime)), state \(status["state"]?.stringValue ?? "?")")
+        if let backlog = status["backlog"] {
+            lines.append("backlog: \(backlog["queued"]?.intValue ?? 0) queued of a budget of \(backlog["budget"]?.intValue ?? 0)")
+        }
+        if let store = status["store"] {
+            let mb = Double(store["bytes"]?.int64Value ?? 0) / 1_048_576
+            lines.append(String(format: "store: %@ (%.1f MB): %d messages, %d contacts, %d conversations, %d quarantined",
+                                store["path"]?.stringValue ?? "?", mb, store["messages"]?.intValue ?? 0,
+                                store["contacts"]?.intValue ?? 0, store["conversations"]?.intValue ?? 0,
+                                store["quarantined"]?.intValue ?? 0))
+        }
+        if let listeners = status["listeners"]?.arrayValue {
+            for l in listeners {
+                lines.append("listener \(l["name"]?.stringValue ?? "?"): \(l["address"]?.stringValue ?? "?")")
+            }
+        }
+        if let adapters = status["adapters"]?.arrayValue {
+            for a in adapters {
+                var line = "adapter \(a["id"]?.stringValue ?? "?") (\(a["type"]?.stringValue ?? "?")): \(a["state"]?.stringValue ?? "?")"
+                if let detail = a["detail"]?.stringValue { line += " — \(detail)" }
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func formatDuration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        if s < 86400 { return "\(s / 3600)h\(s % 3600 / 60)m" }
+        return "\(s / 86400)d\(s % 86400 / 3600)h"
+    }
+}

@@ -1,0 +1,312 @@
+import Foundation
+import Synchronization
+import SwitchboardChannels
+import SwitchboardCore
+import SwitchboardNet
+import SwitchboardStore
+import SwitchboardSystem
+
+/// The running daemon: the store, one HTTP server per listener, and the adapters, wired from a
+/// `Configuration`. `buildDaemon(configuration:)` makes one without starting anything, so tests
+/// run the real wiring; `start()` binds the listeners; `reload(to:)` applies a new configuration
+/// that has already loaded cleanly; `shutdown()` drains and stops in reverse order of start.
+public final class Daemon: @unchecked Sendable {
+    public let store: Store
+    public let metrics = MetricsRegistry()
+    public let startedAt = Date()
+    let logger: Logger
+    let environment: [String: String]
+
+    /// Everything a reload swaps, behind one lock. Requests read it; only start/reload/shutdown write.
+    private struct Running {
+        var configuration: Configuration
+        var listeners: [String: RunningListener] = [:]
+        var state: String = "starting"
+    }
+    private let running: Mutex<Running>
+    /// Serializes start, reload and shutdown against each other.
+    private let lifecycle = NSLock()
+
+    final class RunningListener: @unchecked Sendable {
+        let name: String
+        let settings: ListenerSettings
+        let server: HTTPServer
+        let router: RouterBox
+        let ingest: LocalIngestEndpoint?
+        init(name: String, settings: ListenerSettings, server: HTTPServer, router: RouterBox, ingest: LocalIngestEndpoint?) {
+            self.name = name
+            self.settings = settings
+            self.server = server
+            self.router = router
+            self.ingest = ingest
+        }
+    }
+
+    /// The router a listener's server dispatches through; swapped whole on reload.
+    final class RouterBox: Sendable {
+        private let current: Mutex<HTTPRouter>
+        init(_ router: HTTPRouter) { current = Mutex(router) }
+        func replace(_ router: HTTPRouter) { current.withLock { $0 = router } }
+        func handle(_ request: HTTPRequest, _ responder: HTTPResponder) {
+            let router = current.withLock { $0 }
+            router.handle(request, responder)
+        }
+    }
+
+    init(configuration: Configuration, store: Store, logger: Logger, environment: [String: String]) {
+        self.store = store
+        self.logger = logger
+        self.environment = environment
+        self.running = Mutex(Running(configuration: configuration))
+        metrics.register("store") { [store] in Self.storeMetrics(store) }
+        metrics.register("process") { [startedAt] in
+            [MetricFamily.single("switchboard_uptime_seconds", "Seconds since the daemon started.", .gauge, Date().timeIntervalSince(startedAt))]
+        }
+    }
+
+    public var configuration: Configuration { running.withLock { $0.configuration } }
+    public var state: String { running.withLock { $0.state } }
+
+    /// The addresses the listeners are bound to (port 0 in the configuration becomes the real port).
+    public var boundAddresses: [String: [HTTPServer.BoundAddress]] {
+        running.withLock { $0.listeners.mapValues { $0.server.boundAddresses } }
+    }
+
+    // MARK: - Start
+
+    public func start() throws {
+        lifecycle.lock()
+        defer { lifecycle.unlock() }
+        let configuration = self.configuration
+        var started: [String: RunningListener] = [:]
+        do {
+            for name in configuration.listeners.keys.sorted() {
+                started[name] = try startListener(name: name, configuration: configuration)
+            }
+        } catch {
+            for listener in started.values { _ = listener.server.shutdown(gracefulTimeout: .seconds(1)) }
+            throw error
+        }
+        running.withLock {
+            $0.listeners = started
+            $0.state = "running"
+        }
+        for adapter in configuration.adapters {
+            logger.info(adapter.enabled ? "adapter started" : "adapter disabled in configuration", ["adapter": adapter.id, "type": adapter.type.name])
+        }
+    }
+
+    private func startListener(name: String, configuration: Configuration) throws -> RunningListener {
+        guard let settings = configuration.listeners[name] else { throw DaemonError(message: "no listener \(name)") }
+        let ingest: LocalIngestEndpoint?
+        if case .unix = settings {
+            let endpoint = LocalIngestEndpoint(store: store, limits: ingestLimits(configuration), logger: logger.child("ingest"))
+            endpoint.configure(adapters: localAdapters(on: name, configuration), limits: ingestLimits(configuration))
+            ingest = endpoint
+        } else {
+            ingest = nil
+        }
+        let box = RouterBox(makeRouter(listener: name, settings: settings, ingest: ingest))
+        let server = HTTPServer(configuration: serverConfiguration(settings, configuration), handler: { request, responder in
+            box.handle(request, responder)
+        })
+        try server.start()
+        let bound = server.boundAddresses.map(\.description).joined(separator: ", ")
+        logger.info("listening", ["listener": name, "address": bound])
+        let listener = RunningListener(name: name, settings: settings, server: server, router: box, ingest: ingest)
+        let key = "listener.\(name)"
+        metrics.register(key) { [weak server, weak ingest] in
+            guard let server else { return [] }
+            return Self.serverMetrics(server.statistics, listener: name) + (ingest?.metrics() ?? [])
+        }
+        return listener
+    }
+
+    private func serverConfiguration(_ settings: ListenerSettings, _ configuration: Configuration) -> HTTPServer.Configuration {
+        let limits = configuration.limits
+        var httpLimits = HTTPServerLimits()
+        httpLimits.maxHeaderBytes = limits.maxHeaderBytes
+        httpLimits.maxBodyBytes = limits.maxBodyBytes
+        let listener: HTTPServer.Listener
+        switch settings {
+        case .unix(let unix): listener = .unix(path: unix.path, mode: UInt16(unix.mode))
+        case .tcp(let tcp): listener = .tcp(host: tcp.address, port: tcp.port)
+        }
+        return HTTPServer.Configuration(listeners: [listener], limits: httpLimits, maxConnections: limits.maxConnections,
+                                        idleTimeout: limits.idleTimeout, requestReadTimeout: limits.readTimeout,
+                                        logger: logger.child("http"))
+    }
+
+    private func ingestLimits(_ configuration: Configuration) -> LocalIngestEndpoint.Limits {
+        let retry = max(1, Int(configuration.ingest.retryAfter.components.seconds))
+        return LocalIngestEndpoint.Limits(backlogBudget: configuration.ingest.backlogBudget, retryAfterSeconds: retry)
+    }
+
+    private func localAdapters(on listener: String, _ configuration: Configuration) -> [(id: String, settings: LocalAdapterSettings)] {
+        configuration.adapters.compactMap { adapter in
+            guard adapter.enabled, let settings = adapter.settings(as: LocalAdapterSettings.self), settings.listener == listener else { return nil }
+            return (adapter.id, settings)
+        }
+    }
+
+    private func makeRouter(listener: String, settings: ListenerSettings, ingest: LocalIngestEndpoint?) -> HTTPRouter {
+        var router = HTTPRouter()
+        APIRoutes(daemon: self).register(on: &router, includeOperatorAPI: ingest != nil)
+        ingest?.register(on: &router)
+        return router
+    }
+
+    // MARK: - Reload
+
+    /// Applies a configuration that loaded cleanly. Listeners that changed are rebound (a new one
+    /// that cannot bind makes the whole reload fail and the old listeners keep serving); local
+    /// adapters are swapped in place; a store change is logged as needing a restart.
+    public func reload(to new: Configuration) throws -> ConfigurationChanges {
+        lifecycle.lock()
+        defer { lifecycle.unlock() }
+        let old = configuration
+        let changes = ConfigurationChanges(from: old, to: new)
+        let limitsChanged = changes.changedSections.contains("limits")
+        let rebind = Set(changes.changedListeners + changes.addedListeners + (limitsChanged ? Array(new.listeners.keys) : []))
+
+        // Bind every new or changed listener first; an address in use fails the reload before anything changes.
+        var fresh: [String: RunningListener] = [:]
+        var alreadyStopped: Set<String> = []
+        let current = running.withLock { $0.listeners }
+        do {
+            for name in rebind.sorted() {
+                // A changed listener on the same address must release it first: stop it, then bind.
+                if let existing = current[name], sameAddress(existing.settings, new.listeners[name]) {
+                    existing.ingest?.stopAccepting()
+                    _ = existing.server.shutdown(gracefulTimeout: .seconds(5))
+                    alreadyStopped.insert(name)
+                }
+                fresh[name] = try startListener(name: name, configuration: new)
+            }
+        } catch {
+            for listener in fresh.values { _ = listener.server.shutdown(gracefulTimeout: .seconds(1)) }
+            // Restore any listener we stopped to free its address.
+            for name in rebind where current[name] != nil && fresh[name] == nil {
+                if let restored = try? startListener(name: name, configuration: old) {
+                    running.withLock { $0.listeners[name] = restored }
+                }
+            }
+            throw error
+        }
+        var retired: [RunningListener] = []
+        running.withLock { state in
+            for name in changes.removedListeners {
+                if let gone = state.listeners.removeValue(forKey: name) { retired.append(gone) }
+            }
+            for (name, listener) in fresh {
+                if let previous = state.listeners[name], !alreadyStopped.contains(name) { retired.append(previous) }
+                state.listeners[name] = listener
+            }
+            state.configuration = new
+        }
+        for listener in retired {
+            listener.ingest?.stopAccepting()
+            metrics.unregister("listener.\(listener.name)")
+            _ = listener.server.shutdown(gracefulTimeout: .seconds(5))
+        }
+        // Listeners kept as they were get the new adapter set and limits.
+        for (name, listener) in running.withLock({ $0.listeners }) where fresh[name] == nil {
+            listener.ingest?.configure(adapters: localAdapters(on: name, new), limits: ingestLimits(new))
+            listener.router.replace(makeRouter(listener: name, settings: listener.settings, ingest: listener.ingest))
+        }
+        for sentence in changes.needsRestart { logger.warning(sentence) }
+        for id in changes.addedAdapters { logger.info("adapter added", ["adapter": id]) }
+        for id in changes.changedAdapters { logger.info("adapter restarted with new settings", ["adapter": id]) }
+        for id in changes.removedAdapters { logger.info("adapter removed", ["adapter": id]) }
+        return changes
+    }
+
+    private func sameAddress(_ a: ListenerSettings, _ b: ListenerSettings?) -> Bool {
+        guard let b else { return false }
+        switch (a, b) {
+        case let (.unix(x), .unix(y)): return x.path == y.path
+        case let (.tcp(x), .tcp(y)): return x.port == y.port && (x.address == y.address || x.port == 0)
+        default: return false
+        }
+    }
+
+    // MARK: - Shutdown
+
+    /// Stops taking new work, lets in-flight requests finish (their acknowledgements go out after
+    /// commit), drains the store's queue, and closes it. Returns whether it finished in time.
+    @discardableResult
+    public func shutdown(timeout: Duration) -> Bool {
+        lifecycle.lock()
+        defer { lifecycle.unlock() }
+        let listeners = running.withLock { state -> [RunningListener] in
+            state.state = "stopping"
+            return Array(state.listeners.values)
+        }
+        for listener in listeners { listener.ingest?.stopAccepting() }
+        var graceful = true
+        for listener in listeners {
+            let result = listener.server.shutdown(gracefulTimeout: timeout)
+            if !result.graceful {
+                graceful = false
+                logger.warning("listener did not drain in time; connections closed", ["listener": listener.name, "closed": String(result.forciblyClosed)])
+            }
+        }
+        store.close()
+        running.withLock { $0.state = "stopped"; $0.listeners = [:] }
+        return graceful
+    }
+
+    // MARK: - Health
+
+    /// True while the parts that must make progress do. The store's writer counts as wedged when
+    /// messages have been waiting and no batch was committed between two checks; the watchdog
+    /// pings only while this holds, so systemd restarts a daemon that stopped making progress.
+    public func isHealthy() -> Bool {
+        let committed = store.metrics.batchesCommitted
+        let pending = store.pendingCount
+        return progress.withLock { last in
+            defer { last = (committed, pending) }
+            guard let previous = last else { return true }
+            return !(previous.pending > 0 && pending > 0 && committed == previous.committed)
+        }
+    }
+    private let progress = Mutex<(committed: Int, pending: Int)?>(nil)
+
+    public struct DaemonError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+}
+
+/// Builds a daemon from a configuration that loaded cleanly: opens (and migrates) the store,
+/// prepares listeners and adapters. Nothing listens until `start()`.
+public func buildDaemon(configuration: Configuration, logger: Logger,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Daemon {
+    let options = StoreOptions(synchronous: configuration.store.synchronous == .full ? .full : .normal,
+                               continuationWindow: TimeInterval(configuration.store.continuationWindow.components.seconds))
+    let store: Store
+    do {
+        store = try Store(path: configuration.store.path, options: options, logger: logger.child("store"))
+    } catch {
+        throw Daemon.DaemonError(message: "cannot open the store at \(configuration.store.path): \(error)")
+    }
+    return Daemon(configuration: configuration, store: store, logger: logger, environment: environment)
+}
+
+extension Configuration {
+    /// The socket the client commands talk to: the first unix listener that serves a local adapter,
+    /// else the first unix listener.
+    public var ingestSocketPath: String? {
+        var unixPaths: [(String, String)] = []
+        for (name, settings) in listeners {
+            if case .unix(let unix) = settings { unixPaths.append((name, unix.path)) }
+        }
+        unixPaths.sort { $0.0 < $1.0 }
+        for adapter in adapters where adapter.enabled {
+            if let local = adapter.settings(as: LocalAdapterSettings.self), let match = unixPaths.first(where: { $0.0 == local.listener }) {
+                return match.1
+            }
+        }
+        return unixPaths.first?.1
+    }
+}

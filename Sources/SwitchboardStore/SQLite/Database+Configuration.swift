@@ -1,0 +1,36 @@
+import CSQLite
+
+extension Database {
+    /// The writer's connection: WAL (readers never block it, it never blocks readers), the
+    /// configured `synchronous`, foreign keys enforced, and the optional size cap.
+    static func openWriter(path: String, options: StoreOptions) throws(StoreError) -> Database {
+        let db = try Database(path: path, access: .readWrite)
+        sqlite3_busy_timeout(db.handle, Int32(clamping: Int(options.busyTimeout * 1000)))
+        let mode = try db.setPragma("journal_mode", "WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw StoreError(code: .sqlite, purpose: "enable WAL on \(path)",
+                             message: "SQLite kept journal_mode=\(mode ?? "unknown")",
+                             hint: "the store needs a local filesystem that supports shared memory (not NFS)")
+        }
+        try db.execute("""
+            PRAGMA synchronous = \(options.synchronous.rawValue);
+            PRAGMA foreign_keys = ON;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA cache_size = -16384;
+            """, purpose: "configure writer connection")
+        if let maxBytes = options.maxDatabaseBytes {
+            let pageSize = max(512, try db.integerPragma("page_size"))
+            try db.setPragma("max_page_count", String(max(1, maxBytes / pageSize)))
+        }
+        return db
+    }
+
+    /// A read-only connection for the reader pool: it sees the last committed state and never
+    /// takes the write lock.
+    static func openReader(path: String, options: StoreOptions) throws(StoreError) -> Database {
+        let db = try Database(path: path, access: .readOnly)
+        sqlite3_busy_timeout(db.handle, Int32(clamping: Int(options.busyTimeout * 1000)))
+        try db.execute("PRAGMA temp_store = MEMORY", purpose: "configure reader connection")
+        return db
+    }
+}

@@ -1,0 +1,189 @@
+import Dispatch
+import Foundation
+import Synchronization
+import SwitchboardCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The store: every message Switchboard acknowledges is in here first.
+///
+/// Writes go to ONE writer thread with group commit: whatever is queued when the writer is free
+/// becomes one transaction and one fsync, and each write's completion is called only after that
+/// COMMIT. So many adapters and connections writing at once pay for durability together, and an
+/// acknowledgement sent from a completion is never for something that could still be lost.
+/// Completions run on the writer thread: do little there and hop elsewhere (the async wrappers do).
+///
+/// Reads use a small pool of read-only connections from any thread and never wait for the writer.
+/// They block the calling thread briefly; from async code use `read(_:)`, which runs them on a
+/// Dispatch queue instead of a Swift concurrency thread.
+///
+/// All writes, including future ones (conversation status, outbox), must go through the writer:
+/// its in-memory lookups (identity → contact, contact → open conversation) rely on it.
+public final class Store: Sendable {
+    public let path: String
+    public let options: StoreOptions
+    let logger: Logger
+    let queue = WriteQueue()
+    let readers: ReaderPool
+    private let metricsRecorder = MetricsRecorder()
+    private let writerRunning = DispatchGroup()
+    /// The writer thread's pthread id, so that `close()` called from a completion does not wait for itself.
+    private let writerThread = WriterThreadID()
+
+    /// Opens (creating the directory and file if needed) and migrates the database at `path`,
+    /// then starts the writer thread. Throws if the database cannot be opened, is from a newer
+    /// Switchboard, or cannot be migrated.
+    public init(path: String, options: StoreOptions = StoreOptions(), logger: Logger) throws(StoreError) {
+        self.path = path
+        self.options = options
+        self.logger = logger
+        self.readers = ReaderPool(path: path, options: options)
+
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(code: .filesystem, purpose: "create store directory \(directory)",
+                                 message: String(describing: error),
+                                 hint: "create it, or give the daemon's user write access to its parent")
+            }
+        }
+
+        let startup = StartupSignal()
+        let (queue, metrics, readers, running, writerThread) = (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThread)
+        running.enter()
+        let thread = Thread {
+            writerThread.id.store(UInt(pthread_self()), ordering: .releasing)
+            defer {
+                readers.close()
+                running.leave()
+            }
+            let writer: StoreWriter
+            do throws(StoreError) {
+                writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics)
+            } catch {
+                startup.finish(.failure(error))
+                return
+            }
+            startup.finish(.success(()))
+            writer.run(queue)
+            logger.info("store closed", ["path": path])
+        }
+        thread.name = "store-writer"
+        thread.start()
+        try startup.wait().get()
+        logger.info("store open", ["path": path, "synchronous": options.synchronous.rawValue])
+    }
+
+    deinit { close() }
+
+    // MARK: Writing
+
+    /// Messages queued and not yet committed: the HTTP layer answers 503 above its budget.
+    public var pendingCount: Int { queue.pendingMessages.load(ordering: .relaxed) }
+
+    /// Queues messages for the next group commit. `completion` gets one result per message, in
+    /// order, after the transaction holding them committed (or failed as a whole), on the writer
+    /// thread. A duplicate (same adapter and external id as a stored message, also earlier in the
+    /// same call) answers the original ids with `duplicate == true`.
+    public func ingest(_ messages: [InboundMessage],
+                       completion: @escaping @Sendable ([Result<IngestOutcome, StoreError>]) -> Void) {
+        guard !messages.isEmpty else { return completion([]) }
+        submit(.ingest(messages, completion: completion))
+    }
+
+    public func ingest(_ messages: [InboundMessage]) async -> [Result<IngestOutcome, StoreError>] {
+        await withCheckedContinuation { continuation in
+            ingest(messages) { continuation.resume(returning: $0) }
+        }
+    }
+
+    public func ingest(_ message: InboundMessage) async throws(StoreError) -> IngestOutcome {
+        let results = await ingest([message])
+        return try results[0].get()
+    }
+
+    /// Keeps input an adapter could not parse, with its error and raw bytes; answers the new
+    /// quarantine id after commit.
+    public func quarantine(adapterID: String, errorCode: String, errorMessage: String, raw: [UInt8],
+                           completion: @escaping @Sendable (Result<String, StoreError>) -> Void) {
+        submit(.quarantine(adapterID: adapterID, errorCode: errorCode, errorMessage: errorMessage, raw: raw,
+                           completion: completion))
+    }
+
+    public func quarantine(adapterID: String, errorCode: String, errorMessage: String, raw: [UInt8]) async throws(StoreError) -> String {
+        let result = await withCheckedContinuation { continuation in
+            quarantine(adapterID: adapterID, errorCode: errorCode, errorMessage: errorMessage, raw: raw) {
+                continuation.resume(returning: $0)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Records where a polling adapter has got to. Writes are committed in the order they were
+    /// queued, so a checkpoint queued after an ingest is never committed before it.
+    public func setCheckpoint(adapterID: String, key: String, value: String,
+                              completion: @escaping @Sendable (Result<Void, StoreError>) -> Void) {
+        submit(.setCheckpoint(adapterID: adapterID, key: key, value: value, completion: completion))
+    }
+
+    public func setCheckpoint(adapterID: String, key: String, value: String) async throws(StoreError) {
+        let result = await withCheckedContinuation { continuation in
+            setCheckpoint(adapterID: adapterID, key: key, value: value) { continuation.resume(returning: $0) }
+        }
+        try result.get()
+    }
+
+    /// Marks a conversation resolved; the customer's next message without a known thread key then
+    /// starts a new conversation. Answers false when there is no such conversation.
+    public func resolveConversation(id: String, completion: @escaping @Sendable (Result<Bool, StoreError>) -> Void) {
+        submit(.resolveConversation(id: id, completion: completion))
+    }
+
+    public func resolveConversation(id: String) async throws(StoreError) -> Bool {
+        let result = await withCheckedContinuation { continuation in
+            resolveConversation(id: id) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    private func submit(_ job: WriteJob) {
+        if !queue.enqueue(job) { job.fail(.closed) }
+    }
+
+    // MARK: Lifecycle
+
+    /// Drains: everything queued is committed and answered, then the writer stops and the
+    /// connections close. Later writes and reads answer `.closed`. Safe to call more than once;
+    /// called from a completion (the writer thread) it starts the drain without waiting for it.
+    public func close() {
+        queue.close()
+        if UInt(pthread_self()) == writerThread.id.load(ordering: .acquiring) { return }
+        writerRunning.wait()
+    }
+
+    /// What the writer has done since the store opened.
+    public var metrics: StoreMetrics { metricsRecorder.snapshot }
+}
+
+private final class WriterThreadID: Sendable {
+    let id = Atomic<UInt>(0)
+}
+
+/// The writer thread's answer to "did the database open and migrate?", waited for by `init`.
+private final class StartupSignal: Sendable {
+    private let result = Mutex<Result<Void, StoreError>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ outcome: Result<Void, StoreError>) {
+        result.withLock { $0 = outcome }
+        done.signal()
+    }
+
+    func wait() -> Result<Void, StoreError> {
+        done.wait()
+        return result.withLock { $0 } ?? .failure(StoreError(code: .closed, purpose: "open store", message: "the writer did not start"))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// How the store trades durability, memory and latency, and the clock it reads.
+public struct StoreOptions: Sendable {
+    /// SQLite's `synchronous` setting in WAL mode.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// A commit survives a crash of the process but may be lost on power loss.
+        case normal = "NORMAL"
+        /// Every commit is fsynced before it is acknowledged: survives power loss. Group commit
+        /// shares one fsync among every message in a batch, which keeps this fast.
+        case full = "FULL"
+        /// As `full`, and also syncs the directory after the WAL is reset.
+        case extra = "EXTRA"
+    }
+
+    public var synchronous: Synchronous
+    /// How long a connection waits for a lock held by another process before failing.
+    public var busyTimeout: TimeInterval
+    /// A message with no known thread key joins its contact's most recent open conversation when
+    /// that conversation's last message is at most this old; otherwise it starts a new one.
+    /// This is how a customer who moves from chat to email keeps their thread.
+    public var continuationWindow: TimeInterval
+    /// The most messages (plus other writes) the writer puts into one transaction.
+    public var maxBatchSize: Int
+    /// Read-only connections kept open for reads; more are opened on demand and closed after use.
+    public var readerConnections: Int
+    /// Entries the writer keeps in each of its in-memory lookups (identity → contact, ...)
+    /// before it starts them afresh.
+    public var writerCacheLimit: Int
+    /// When set, the database refuses to grow past this many bytes: a batch that would is
+    /// failed as a whole with SQLITE_FULL (nothing acknowledged) instead of filling the disk.
+    public var maxDatabaseBytes: Int64?
+    /// The clock for `received_at`, new ids and the continuation window. Tests inject their own.
+    public var now: @Sendable () -> Date
+
+    public init(synchronous: Synchronous = .full,
+                busyTimeout: TimeInterval = 5,
+                continuationWindow: TimeInterval = 24 * 60 * 60,
+                maxBatchSize: Int = 512,
+                readerConnections: Int = 4,
+                writerCacheLimit: Int = 100_000,
+                maxDatabaseBytes: Int64? = nil,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.synchronous = synchronous
+        self.busyTimeout = busyTimeout
+        self.continuationWindow = continuationWindow
+        self.maxBatchSize = maxBatchSize
+        self.readerConnections = readerConnections
+        self.writerCacheLimit = writerCacheLimit
+        self.maxDatabaseBytes = maxDatabaseBytes
+        self.now = now
+    }
+}

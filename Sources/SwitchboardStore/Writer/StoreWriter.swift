@@ -1,0 +1,222 @@
+import Dispatch
+import Foundation
+import SwitchboardCore
+
+/// The one thread that writes. It takes everything queued (up to a batch), runs it in ONE
+/// transaction, commits (one fsync), and only then calls the completions: concurrent writers
+/// share the cost of durability. Not Sendable: it lives and dies on the writer thread.
+///
+/// Inside a transaction a write that fails on its own (a constraint, an invalid message) is
+/// answered with its error and the rest of the batch commits; a failure of the transaction itself
+/// (disk full, I/O error) answers every write in the batch with that error and acknowledges nothing.
+final class StoreWriter {
+    struct Tally {
+        var writes = 0
+        var newMessages = 0
+        var duplicates = 0
+        var itemErrors = 0
+    }
+
+    /// Row-count changes made in the current transaction, written to `counters` before COMMIT.
+    struct CounterDeltas {
+        var messages = 0, contacts = 0, conversations = 0, quarantine = 0
+    }
+
+    let db: Database
+    let sql: WriterStatements
+    let options: StoreOptions
+    let logger: Logger
+    private let metrics: MetricsRecorder
+
+    var cache: WriterCache
+    /// Conversations whose last message time and channel changed in this transaction.
+    var pendingTouches: [String: (lastMessageAt: Int64, channel: Channel)] = [:]
+    var counterDeltas = CounterDeltas()
+    /// The clock read once per transaction: every write in a batch shares its time.
+    var batchNow = Date()
+    var batchMillis: Int64 = 0
+    let continuationMillis: Int64
+
+    init(path: String, options: StoreOptions, logger: Logger, metrics: MetricsRecorder) throws(StoreError) {
+        db = try Database.openWriter(path: path, options: options)
+        try Schema.migrator.migrate(db, logger: logger)
+        sql = try WriterStatements(db)
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+        cache = WriterCache(limit: options.writerCacheLimit)
+        continuationMillis = Int64((options.continuationWindow * 1000).rounded())
+    }
+
+    /// The writer thread's loop: returns once the queue is closed and drained.
+    func run(_ queue: WriteQueue) {
+        while let batch = queue.takeBatch(maxWeight: max(1, options.maxBatchSize)) {
+            process(batch, queue: queue)
+        }
+        // Fold the WAL back into the database so a stopped store is one file.
+        do {
+            try db.execute("PRAGMA wal_checkpoint(TRUNCATE)", purpose: "checkpoint WAL at close")
+        } catch {
+            logger.warning("could not checkpoint the WAL at close", ["error": error.description])
+        }
+    }
+
+    private func process(_ batch: [WriteQueue.Entry], queue: WriteQueue) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        cache.trimIfNeeded()
+        batchNow = options.now()
+        batchMillis = batchNow.storeMilliseconds
+
+        var tally = Tally()
+        var answers: [() -> Void] = []
+        answers.reserveCapacity(batch.count)
+        var failure: StoreError?
+        do throws(StoreError) {
+            try sql.begin.run()
+            for entry in batch {
+                tally.writes += entry.job.weight
+                answers.append(try perform(entry.job, &tally))
+            }
+            try flushPendingTouches()
+            try flushCounters()
+            try sql.commit.run()
+        } catch {
+            failure = error
+            if db.isInTransaction {
+                do { try sql.rollback.run() } catch {
+                    logger.error("could not roll back a failed batch", ["error": error.description])
+                }
+            }
+            cache.removeAll()
+            pendingTouches.removeAll()
+            counterDeltas = CounterDeltas()
+            logger.error("store batch failed; nothing in it was acknowledged",
+                         ["writes": String(tally.writes), "error": error.description])
+        }
+        let finished = DispatchTime.now().uptimeNanoseconds
+
+        var messageCount = 0
+        for entry in batch { messageCount += entry.job.messageCount }
+        metrics.update { m in
+            m.batches += 1
+            m.writes += tally.writes
+            m.lastBatchSize = tally.writes
+            if failure == nil {
+                m.batchesCommitted += 1
+                m.messagesCommitted += tally.newMessages
+                m.duplicates += tally.duplicates
+                m.itemErrors += tally.itemErrors
+            } else {
+                m.batchErrors += 1
+            }
+            m.commitLatency.record(seconds: Double(finished &- started) / 1e9)
+            for entry in batch {
+                m.acknowledgeLatency.record(seconds: Double(finished &- entry.enqueuedAt) / 1e9, times: entry.job.weight)
+            }
+        }
+        queue.pendingMessages.subtract(messageCount, ordering: .relaxed)
+
+        if let failure {
+            for entry in batch { entry.job.fail(failure) }
+        } else {
+            for answer in answers { answer() }
+        }
+    }
+
+    /// Performs one job inside the open transaction and returns how to answer it after COMMIT.
+    /// Throws only errors that doom the whole transaction.
+    private func perform(_ job: WriteJob, _ tally: inout Tally) throws(StoreError) -> () -> Void {
+        switch job {
+        case .ingest(let messages, let completion):
+            var results: [Result<IngestOutcome, StoreError>] = []
+            results.reserveCapacity(messages.count)
+            for message in messages {
+                results.append(try ingest(message, &tally))
+            }
+            return { completion(results) }
+
+        case .quarantine(let adapterID, let errorCode, let errorMessage, let raw, let completion):
+            let result = try confined(&tally) { () throws(StoreError) -> String in
+                let id = SortableID.make("qt", now: batchNow)
+                let s = sql.insertQuarantine
+                try s.bind(id, at: 1)
+                try s.bind(adapterID, at: 2)
+                try s.bind(batchMillis, at: 3)
+                try s.bind(errorCode, at: 4)
+                try s.bind(errorMessage, at: 5)
+                try s.bind(raw, at: 6)
+                try s.run()
+                counterDeltas.quarantine += 1
+                return id
+            }
+            return { completion(result) }
+
+        case .setCheckpoint(let adapterID, let key, let value, let completion):
+            let result = try confined(&tally) { () throws(StoreError) -> Void in
+                let s = sql.upsertCheckpoint
+                try s.bind(adapterID, at: 1)
+                try s.bind(key, at: 2)
+                try s.bind(value, at: 3)
+                try s.bind(batchMillis, at: 4)
+                try s.run()
+            }
+            return { completion(result) }
+
+        case .resolveConversation(let id, let completion):
+            let result = try confined(&tally) { () throws(StoreError) -> Bool in
+                // Pending "last message" updates reopen conversations: apply them first.
+                try flushPendingTouches()
+                try sql.resolveConversation.bind(id, at: 1)
+                try sql.resolveConversation.run()
+                guard db.changes > 0 else { return false }
+                if var conversation = cache.conversations[id] {
+                    conversation.isOpen = false
+                    cache.conversations[id] = conversation
+                    if cache.contacts[conversation.contactID]?.openConversation == .some(id) {
+                        cache.contacts[conversation.contactID]?.openConversation = .unknown
+                    }
+                } else {
+                    // Unknown owner: forget every contact's open conversation rather than guess.
+                    for key in cache.contacts.keys { cache.contacts[key]?.openConversation = .unknown }
+                }
+                return true
+            }
+            return { completion(result) }
+        }
+    }
+
+    /// Runs a single-statement write: an error confined to its row (SQLite rolled that statement
+    /// back) becomes its answer; anything else dooms the transaction.
+    private func confined<T>(_ tally: inout Tally, _ body: () throws(StoreError) -> T) throws(StoreError) -> Result<T, StoreError> {
+        do throws(StoreError) {
+            return .success(try body())
+        } catch where error.isConfinedToRow && db.isInTransaction {
+            tally.itemErrors += 1
+            logger.warning("store write refused", ["error": error.description])
+            return .failure(error)
+        }
+    }
+
+    func flushPendingTouches() throws(StoreError) {
+        guard !pendingTouches.isEmpty else { return }
+        let s = sql.touchConversation
+        for (id, touch) in pendingTouches {
+            try s.bind(id, at: 1)
+            try s.bind(touch.channel.rawValue, at: 2)
+            try s.bind(touch.lastMessageAt, at: 3)
+            try s.run()
+        }
+        pendingTouches.removeAll(keepingCapacity: true)
+    }
+
+    private func flushCounters() throws(StoreError) {
+        let deltas = counterDeltas
+        counterDeltas = CounterDeltas()
+        for (name, delta) in [("messages", deltas.messages), ("contacts", deltas.contacts),
+                              ("conversations", deltas.conversations), ("quarantine", deltas.quarantine)] where delta != 0 {
+            try sql.addToCounter.bind(name, at: 1)
+            try sql.addToCounter.bind(delta, at: 2)
+            try sql.addToCounter.run()
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Dispatch
+import Foundation
+import Synchronization
+import SwitchboardCore
+
+/// One write waiting for the writer thread, with the completion to call after its transaction.
+enum WriteJob: Sendable {
+    case ingest([InboundMessage], completion: @Sendable ([Result<IngestOutcome, StoreError>]) -> Void)
+    case quarantine(adapterID: String, errorCode: String, errorMessage: String, raw: [UInt8],
+                    completion: @Sendable (Result<String, StoreError>) -> Void)
+    case setCheckpoint(adapterID: String, key: String, value: String, completion: @Sendable (Result<Void, StoreError>) -> Void)
+    case resolveConversation(id: String, completion: @Sendable (Result<Bool, StoreError>) -> Void)
+
+    /// How much of a batch this job uses: its message count, or 1.
+    var weight: Int {
+        if case .ingest(let messages, _) = self { return max(1, messages.count) }
+        return 1
+    }
+
+    /// Messages this job adds to `Store.pendingCount`.
+    var messageCount: Int {
+        if case .ingest(let messages, _) = self { return messages.count }
+        return 0
+    }
+
+    /// Answers the job with `error` for every write it holds.
+    func fail(_ error: StoreError) {
+        switch self {
+        case .ingest(let messages, let completion): completion(Array(repeating: .failure(error), count: messages.count))
+        case .quarantine(_, _, _, _, let completion): completion(.failure(error))
+        case .setCheckpoint(_, _, _, let completion): completion(.failure(error))
+        case .resolveConversation(_, let completion): completion(.failure(error))
+        }
+    }
+}
+
+/// The hand-off between any thread that writes and the one writer thread. Producers append under
+/// a lock and wake the writer only when it is asleep; the writer takes everything queued (up to a
+/// batch) at once, which is what makes concurrent writes share one transaction and one fsync.
+final class WriteQueue: Sendable {
+    struct Entry: Sendable {
+        var job: WriteJob
+        /// `DispatchTime` uptime in nanoseconds, for the acknowledge latency.
+        var enqueuedAt: UInt64
+    }
+
+    private struct State {
+        var entries: [Entry] = []
+        var writerSleeping = false
+        var closing = false
+    }
+
+    private let state = Mutex(State())
+    private let wakeup = DispatchSemaphore(value: 0)
+    /// Messages queued and not yet committed (or failed).
+    let pendingMessages = Atomic<Int>(0)
+
+    /// Queues `job`; false when the store is closing (the caller answers the job itself).
+    func enqueue(_ job: WriteJob) -> Bool {
+        let entry = Entry(job: job, enqueuedAt: DispatchTime.now().uptimeNanoseconds)
+        let count = job.messageCount
+        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
+            guard !state.closing else { return (false, false) }
+            state.entries.append(entry)
+            pendingMessages.add(count, ordering: .relaxed)
+            let wake = state.writerSleeping
+            state.writerSleeping = false
+            return (true, wake)
+        }
+        if wake { wakeup.signal() }
+        return accepted
+    }
+
+    /// The writer's call: waits until something is queued and takes up to `maxWeight` of it
+    /// (always at least one job). Returns nil once the queue is closing and empty.
+    func takeBatch(maxWeight: Int) -> [Entry]? {
+        while true {
+            let taken = state.withLock { state -> [Entry]? in
+                if state.entries.isEmpty {
+                    if state.closing { return nil }
+                    state.writerSleeping = true
+                    return []
+                }
+                var weight = 0
+                var end = 0
+                while end < state.entries.count {
+                    let next = state.entries[end].job.weight
+                    if end > 0 && weight + next > maxWeight { break }
+                    weight += next
+                    end += 1
+                }
+                if end == state.entries.count {
+                    let all = state.entries
+                    state.entries.removeAll(keepingCapacity: false)
+                    return all
+                }
+                let batch = Array(state.entries[..<end])
+                state.entries.removeFirst(end)
+                return batch
+            }
+            guard let taken else { return nil }
+            if !taken.isEmpty { return taken }
+            wakeup.wait()
+        }
+    }
+
+    /// Stops accepting writes; the writer drains what is queued, then `takeBatch` returns nil.
+    func close() {
+        let wake = state.withLock { state -> Bool in
+            state.closing = true
+            let wake = state.writerSleeping
+            state.writerSleeping = false
+            return wake
+        }
+        if wake { wakeup.signal() }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import SwitchboardCore
+@testable import SwitchboardStore
+
+@Suite("Quarantine and checkpoints")
+struct QuarantineAndCheckpointTests {
+    @Test func quarantineKeepsErrorAndRawBytes() async throws {
+        let dir = try TemporaryDirectory()
+        let clock = ManualClock()
+        let store = try Store(path: dir.storePath, options: .testing(clock: clock), logger: .silent)
+        defer { store.close() }
+        let raw: [UInt8] = [0x46, 0x72, 0x6F, 0x6D, 0x3A, 0x00, 0xFF, 0xFE]
+        let first = try await store.quarantine(adapterID: "support-mail", errorCode: "mime.header-too-long",
+                                               errorMessage: "header line 3 is 70000 bytes", raw: raw)
+        clock.advance(by: 1)
+        let second = try await store.quarantine(adapterID: "sms", errorCode: "json.syntax", errorMessage: "bad", raw: [])
+        #expect(SortableID.isWellFormed(first, prefix: "qt"))
+
+        let items = try store.quarantined(limit: 10)
+        #expect(items.map(\.id) == [second, first])
+        #expect(items[1] == QuarantinedItem(id: first, adapterID: "support-mail",
+                                            receivedAt: Date(storeMilliseconds: clock.now.storeMilliseconds - 1000),
+                                            errorCode: "mime.header-too-long",
+                                            errorMessage: "header line 3 is 70000 bytes", raw: raw))
+        #expect(try store.quarantined(limit: 1).map(\.id) == [second])
+        #expect(try store.stats().quarantined == 2)
+    }
+
+    @Test func checkpointsRoundTripOverwriteAndSurviveReopening() async throws {
+        let dir = try TemporaryDirectory()
+        var store = try Store(path: dir.storePath, options: .testing(), logger: .silent)
+        #expect(try store.checkpoint(adapterID: "imap-support", key: "INBOX.uid") == nil)
+        try await store.setCheckpoint(adapterID: "imap-support", key: "INBOX.uidvalidity", value: "1700000000")
+        try await store.setCheckpoint(adapterID: "imap-support", key: "INBOX.uid", value: "41")
+        try await store.setCheckpoint(adapterID: "imap-support", key: "INBOX.uid", value: "42")
+        try await store.setCheckpoint(adapterID: "imap-sales", key: "INBOX.uid", value: "7")
+        #expect(try store.checkpoint(adapterID: "imap-support", key: "INBOX.uid") == "42")
+        store.close()
+
+        store = try Store(path: dir.storePath, options: .testing(), logger: .silent)
+        defer { store.close() }
+        #expect(try store.checkpoint(adapterID: "imap-support", key: "INBOX.uid") == "42")
+        #expect(try store.checkpoint(adapterID: "imap-support", key: "INBOX.uidvalidity") == "1700000000")
+        #expect(try store.checkpoint(adapterID: "imap-sales", key: "INBOX.uid") == "7")
+    }
+
+    @Test func aCheckpointQueuedAfterMessagesCommitsWithOrAfterThem() throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(path: dir.storePath, options: .testing(), logger: .silent)
+        defer { store.close() }
+        let seen = Completions<Bool>()
+        seen.expect(1)
+        let messages = (1...20).map { makeMessage("uid-\($0)") }
+        store.ingest(messages) { _ in }
+        store.setCheckpoint(adapterID: "support-mail", key: "uid", value: "20") { _ in
+            seen.record((try? store.stats().messages) == 20)
+        }
+        #expect(seen.wait() == [true])
+    }
+}
+
+@Suite("JSON columns and histogram")
+struct ColumnTests {
+    @Test(arguments: [
+        [String: String](),
+        ["a": "b"],
+        ["quote\"": "back\\slash", "ctl": "\u{0}\u{1}\u{1F}\n\r\t", "uni": "ü🧾\u{2028}"],
+    ])
+    func objectsRoundTrip(_ object: [String: String]) throws {
+        #expect(try JSONColumn.decodeObject(JSONColumn.encode(object), column: "t") == object)
+    }
+
+    @Test func attachmentsUseTheCodableShape() throws {
+        let attachments = [SwitchboardCore.Attachment(name: "a \"b\"", contentType: "text/plain", size: 3, sha256: "ff", url: "u"),
+                           SwitchboardCore.Attachment(contentType: "image/png", size: 0)]
+        #expect(try JSONColumn.decodeAttachments(JSONColumn.encode(attachments), column: "t") == attachments)
+        let text: String = JSONColumn.encode(attachments)
+        let viaFoundation = try JSONDecoder().decode([SwitchboardCore.Attachment].self, from: Data(text.utf8))
+        #expect(viaFoundation == attachments)
+    }
+
+    @Test func histogramQuantilesAreBucketBounds() {
+        var histogram = LatencyHistogram()
+        #expect(histogram.p50 == 0)
+        for _ in 0..<98 { histogram.record(seconds: 0.0003) }
+        histogram.record(seconds: 0.003)
+        histogram.record(seconds: 9)
+        #expect(histogram.p50 == 0.0005)
+        #expect(histogram.quantile(0.99) == 0.005)
+        #expect(histogram.quantile(1) == .infinity)
+        #expect(histogram.count == 100)
+    }
+}
