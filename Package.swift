@@ -41,6 +41,8 @@ let package = Package(
         .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore"]),
         .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore"]),
         .testTarget(name: "SwitchboardNetTests", dependencies: ["SwitchboardNet"]),
+        .testTarget(name: "SwitchboardSystemTests", dependencies: ["SwitchboardSystem"]),
+        .testTarget(name: "SwitchboardChannelsTests", dependencies: ["SwitchboardChannels"], exclude: ["Fixtures"]),
         .testTarget(name: "SwitchboardDaemonTests", dependencies: ["SwitchboardDaemon"]),
     ]
 )

@@ -11,4 +11,7 @@ static inline int sb_sqlite3_bind_blob_transient(sqlite3_stmt *s, int i, const v
 }
 /* sqlite3_config is variadic. */
 static inline int sb_sqlite3_config_multithread(void) { return sqlite3_config(SQLITE_CONFIG_MULTITHREAD); }
+/* Memory statistics cost a global mutex on every SQLite allocation; the store does not read them.
+   Like every sqlite3_config call it only works before the first connection opens (else SQLITE_MISUSE). */
+static inline int sb_sqlite3_config_memstatus(int on) { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, on); }
 #endif

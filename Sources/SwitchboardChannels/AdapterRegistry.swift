@@ -46,13 +46,18 @@ public struct AdapterType: Sendable {
     /// One line for `check-config` hints and docs.
     public var summary: String
     public var parseSettings: @Sendable (ConfigReader) -> (any AdapterSettings)?
+    /// Builds a running adapter from its settings; nil for types the daemon serves itself
+    /// (the local socket's ingest endpoint).
+    public var makeAdapter: (@Sendable (any AdapterSettings, AdapterContext) throws -> any ChannelAdapter)?
 
     public init(name: String, channel: Channel, summary: String,
-                parseSettings: @escaping @Sendable (ConfigReader) -> (any AdapterSettings)?) {
+                parseSettings: @escaping @Sendable (ConfigReader) -> (any AdapterSettings)?,
+                makeAdapter: (@Sendable (any AdapterSettings, AdapterContext) throws -> any ChannelAdapter)? = nil) {
         self.name = name
         self.channel = channel
         self.summary = summary
         self.parseSettings = parseSettings
+        self.makeAdapter = makeAdapter
     }
 }
 

@@ -183,12 +183,13 @@ enum StatusReport {
                 }
             })
             w.field("adapters", array: { w in
-                for adapter in configuration.adapters {
+                for adapter in daemon.adapterStates {
                     w.object { w in
                         w.field("id", adapter.id)
-                        w.field("type", adapter.type.name)
-                        w.field("channel", adapter.channel.rawValue)
-                        w.field("state", adapter.enabled ? "running" : "disabled")
+                        w.field("type", adapter.type)
+                        w.field("channel", adapter.channel)
+                        w.field("state", adapter.state)
+                        w.fieldIfPresent("detail", adapter.detail)
                     }
                 }
             })

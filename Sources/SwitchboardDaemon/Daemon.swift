@@ -21,7 +21,16 @@ public final class Daemon: @unchecked Sendable {
     private struct Running {
         var configuration: Configuration
         var listeners: [String: RunningListener] = [:]
+        var adapters: [String: RunningAdapter] = [:]
         var state: String = "starting"
+    }
+
+    /// An adapter the daemon built from its entry; `adapter` is nil when it failed to start
+    /// (its reason is shown in status) or when the daemon serves the type itself (local).
+    struct RunningAdapter: Sendable {
+        var instance: AdapterInstance
+        var adapter: (any ChannelAdapter)?
+        var failure: String?
     }
     private let running: Mutex<Running>
     /// Serializes start, reload and shutdown against each other.
@@ -78,6 +87,8 @@ public final class Daemon: @unchecked Sendable {
         lifecycle.lock()
         defer { lifecycle.unlock() }
         let configuration = self.configuration
+        let adapters = startAdapters(configuration.adapters.filter(\.enabled), configuration: configuration)
+        running.withLock { $0.adapters = adapters }
         var started: [String: RunningListener] = [:]
         do {
             for name in configuration.listeners.keys.sorted() {
@@ -91,8 +102,65 @@ public final class Daemon: @unchecked Sendable {
             $0.listeners = started
             $0.state = "running"
         }
-        for adapter in configuration.adapters {
-            logger.info(adapter.enabled ? "adapter started" : "adapter disabled in configuration", ["adapter": adapter.id, "type": adapter.type.name])
+        for adapter in configuration.adapters where !adapter.enabled {
+            logger.info("adapter disabled in configuration", ["adapter": adapter.id, "type": adapter.type.name])
+        }
+    }
+
+    /// Builds and starts adapters. One that fails is logged with its reason and shown as failed in
+    /// status; the others, and the daemon, keep running (an IMAP server being down must not stop SMS).
+    private func startAdapters(_ instances: [AdapterInstance], configuration: Configuration) -> [String: RunningAdapter] {
+        var result: [String: RunningAdapter] = [:]
+        for instance in instances {
+            guard let make = instance.type.makeAdapter else {
+                result[instance.id] = RunningAdapter(instance: instance, adapter: nil, failure: nil)
+                logger.info("adapter started", ["adapter": instance.id, "type": instance.type.name])
+                continue
+            }
+            do {
+                let adapter = try make(instance.settings, adapterContext(for: instance, configuration: configuration))
+                try adapter.start()
+                metrics.register("adapter.\(instance.id)") { [weak adapter] in adapter?.metrics() ?? [] }
+                result[instance.id] = RunningAdapter(instance: instance, adapter: adapter, failure: nil)
+                logger.info("adapter started", ["adapter": instance.id, "type": instance.type.name])
+            } catch {
+                result[instance.id] = RunningAdapter(instance: instance, adapter: nil, failure: "\(error)")
+                logger.error("adapter failed to start; the rest of the daemon keeps running", ["adapter": instance.id, "type": instance.type.name, "reason": "\(error)"])
+            }
+        }
+        return result
+    }
+
+    private func stopAdapters(_ adapters: [RunningAdapter]) {
+        for running in adapters.reversed() {
+            guard let adapter = running.adapter else { continue }
+            adapter.stop()
+            metrics.unregister("adapter.\(running.instance.id)")
+            logger.info("adapter stopped", ["adapter": running.instance.id])
+        }
+    }
+
+    private func adapterContext(for instance: AdapterInstance, configuration: Configuration) -> AdapterContext {
+        var publicURLs: [String: String] = [:]
+        var proxies: [String: [String]] = [:]
+        for (name, settings) in configuration.listeners {
+            if case .tcp(let tcp) = settings {
+                if let url = tcp.publicURL { publicURLs[name] = url }
+                proxies[name] = tcp.trustedProxies
+            }
+        }
+        return AdapterContext(id: instance.id, store: store, logger: logger.child("adapter.\(instance.id)"), metrics: metrics,
+                              environment: environment, listenerPublicURLs: publicURLs, trustedProxies: proxies)
+    }
+
+    /// Status lines per configured adapter: running, disabled, or failed with its reason.
+    public var adapterStates: [(id: String, type: String, channel: String, state: String, detail: String?)] {
+        let (configuration, adapters) = running.withLock { ($0.configuration, $0.adapters) }
+        return configuration.adapters.map { instance in
+            guard instance.enabled else { return (instance.id, instance.type.name, instance.channel.rawValue, "disabled", nil) }
+            guard let running = adapters[instance.id] else { return (instance.id, instance.type.name, instance.channel.rawValue, "stopped", nil) }
+            if let failure = running.failure { return (instance.id, instance.type.name, instance.channel.rawValue, "failed", failure) }
+            return (instance.id, instance.type.name, instance.channel.rawValue, "running", running.adapter?.statusDetail)
         }
     }
 
@@ -153,6 +221,12 @@ public final class Daemon: @unchecked Sendable {
         var router = HTTPRouter()
         APIRoutes(daemon: self).register(on: &router, includeOperatorAPI: ingest != nil)
         ingest?.register(on: &router)
+        let adapters = running.withLock { $0.adapters }
+        for id in adapters.keys.sorted() {
+            guard let entry = adapters[id], let adapter = entry.adapter,
+                  entry.instance.settings.listenerReferences.contains(where: { $0.name == listener }) else { continue }
+            adapter.register(on: &router, listener: listener)
+        }
         return router
     }
 
@@ -168,6 +242,19 @@ public final class Daemon: @unchecked Sendable {
         let changes = ConfigurationChanges(from: old, to: new)
         let limitsChanged = changes.changedSections.contains("limits")
         let rebind = Set(changes.changedListeners + changes.addedListeners + (limitsChanged ? Array(new.listeners.keys) : []))
+
+        // Adapters: stop the removed and changed ones, start the added and changed ones.
+        let previousAdapters = running.withLock { $0.adapters }
+        let toStop = (changes.removedAdapters + changes.changedAdapters).compactMap { previousAdapters[$0] }
+        stopAdapters(toStop)
+        let toStart = new.adapters.filter { $0.enabled && (changes.addedAdapters.contains($0.id) || changes.changedAdapters.contains($0.id)
+                                                           || (previousAdapters[$0.id] == nil && changes.unchangedAdapters.contains($0.id))) }
+        let startedAdapters = startAdapters(toStart, configuration: new)
+        running.withLock { state in
+            for id in changes.removedAdapters + changes.changedAdapters { state.adapters.removeValue(forKey: id) }
+            for instance in new.adapters where !instance.enabled { state.adapters.removeValue(forKey: instance.id) }
+            for (id, adapter) in startedAdapters { state.adapters[id] = adapter }
+        }
 
         // Bind every new or changed listener first; an address in use fails the reload before anything changes.
         var fresh: [String: RunningListener] = [:]
@@ -243,6 +330,7 @@ public final class Daemon: @unchecked Sendable {
             return Array(state.listeners.values)
         }
         for listener in listeners { listener.ingest?.stopAccepting() }
+        let adapters = running.withLock { Array($0.adapters.values) }
         var graceful = true
         for listener in listeners {
             let result = listener.server.shutdown(gracefulTimeout: timeout)
@@ -251,8 +339,9 @@ public final class Daemon: @unchecked Sendable {
                 logger.warning("listener did not drain in time; connections closed", ["listener": listener.name, "closed": String(result.forciblyClosed)])
             }
         }
+        stopAdapters(adapters)
         store.close()
-        running.withLock { $0.state = "stopped"; $0.listeners = [:] }
+        running.withLock { $0.state = "stopped"; $0.listeners = [:]; $0.adapters = [:] }
         return graceful
     }
 

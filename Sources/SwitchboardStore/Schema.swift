@@ -35,8 +35,9 @@ enum Schema {
         created_at       INTEGER NOT NULL,
         last_message_at  INTEGER NOT NULL
     ) WITHOUT ROWID;
-    -- "The contact's most recent open conversation."
-    CREATE INDEX conversations_by_contact ON conversations(contact_id, status, last_message_at);
+    -- "The contact's most recent open conversation" (a contact has few open ones: they are sorted
+    -- after the lookup, so that updating last_message_at never moves an index entry).
+    CREATE INDEX conversations_by_contact ON conversations(contact_id, status);
 
     -- Thread keys known on a channel: email Message-IDs, chat sessions, social status ids.
     CREATE TABLE conversation_keys (

@@ -12,6 +12,8 @@ public struct StoreMetrics: Sendable, Hashable {
     public var itemErrors = 0
     /// Transactions that failed as a whole (disk full, I/O error): every write in them was refused.
     public var batchErrors = 0
+    /// Batches run a second time, with a savepoint per message, because one message failed alone.
+    public var batchesRetried = 0
     /// Writes (messages, quarantine entries, checkpoints...) in the last transaction.
     public var lastBatchSize = 0
     /// Writes per transaction over all transactions, committed or failed.

@@ -62,6 +62,17 @@ private let stubRegistry = AdapterRegistry(types: [
         #expect(errors.isEmpty)
     }
 
+    @Test func theCompleteExampleInTheDocsLoads() throws {
+        let docs = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let section = try #require(docs.range(of: "## A complete example"))
+        let rest = docs[section.upperBound...]
+        let start = try #require(rest.range(of: "```json\n"))
+        let end = try #require(rest[start.upperBound...].range(of: "```"))
+        let configuration = try load(String(rest[start.upperBound..<end.lowerBound])).get()
+        #expect(configuration.adapters.map(\.id) == ["local", "crm"])
+        #expect(configuration.listeners.count == 2)
+    }
+
     @Test func everyKeyIsRead() throws {
         let configuration = try load("""
         {

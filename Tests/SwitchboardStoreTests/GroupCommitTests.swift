@@ -181,8 +181,26 @@ struct GroupCommitTests {
         #expect(try scalar(dir.storePath, "SELECT count(*) FROM conversations") == Int64(stats.conversations))
         #expect(try scalar(dir.storePath, "SELECT count(*) FROM conversation_keys WHERE conversation_id = '\(second.conversationID)'") == 1)
         #expect(store.metrics.itemErrors == 2)
+        #expect(store.metrics.batchesRetried == 1)  // first without savepoints, then with them
         #expect(log.records.contains { $0.level == .warning && $0.fields["external_id"] == "poison-1" })
         #expect(!log.records.contains { $0.fields.values.contains("Hello") })  // no bodies in logs
+    }
+
+    @Test func theWALIsCopiedBackInTheBackground() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(path: dir.storePath, options: .testing(synchronous: .normal), logger: .silent)
+        defer { store.close() }
+        let initialSize = try #require(FileManager.default.attributesOfItem(atPath: dir.storePath)[.size] as? Int)
+        let messages = (0..<1_500).map { makeMessage("m-\($0)", raw: [UInt8](repeating: 7, count: 4_000)) }
+        for chunk in stride(from: 0, to: messages.count, by: 100) {
+            _ = await store.ingest(Array(messages[chunk..<chunk + 100]))
+        }
+        var size = initialSize
+        for _ in 0..<100 where size < 1_000_000 {
+            try await Task.sleep(for: .milliseconds(50))
+            size = try #require(FileManager.default.attributesOfItem(atPath: dir.storePath)[.size] as? Int)
+        }
+        #expect(size > 1_000_000)  // pages reached the database file while the store was open
     }
 
     @Test func aTransactionThatFailsAsAWholeAcknowledgesNothing() throws {

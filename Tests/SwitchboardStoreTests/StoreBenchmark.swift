@@ -11,18 +11,25 @@ import SwitchboardCore
 ///     SWITCHBOARD_STORE_BENCH=1 swift test -c release -Xswiftc -enable-testing \
 ///         --scratch-path .build-store-release --filter StoreBenchmark
 ///
-/// SWITCHBOARD_STORE_BENCH_MESSAGES sets the total (default 200,000).
+/// SWITCHBOARD_STORE_BENCH_MESSAGES sets the total (default 200,000); SWITCHBOARD_STORE_BENCH_SYNC=NORMAL
+/// measures without the per-commit fsync (the CPU cost alone).
 @Suite("Store benchmark", .enabled(if: ProcessInfo.processInfo.environment["SWITCHBOARD_STORE_BENCH"] != nil),
        .serialized)
 struct StoreBenchmark {
     static let total = Int(ProcessInfo.processInfo.environment["SWITCHBOARD_STORE_BENCH_MESSAGES"] ?? "") ?? 200_000
+    static let synchronous = StoreOptions.Synchronous(
+        rawValue: ProcessInfo.processInfo.environment["SWITCHBOARD_STORE_BENCH_SYNC"]?.uppercased() ?? "FULL") ?? .full
 
-    @Test(arguments: [1, 4, 16])
+    /// In-flight ingests per producer; SWITCHBOARD_STORE_BENCH_WINDOWS=1,16 picks some.
+    static let windows = (ProcessInfo.processInfo.environment["SWITCHBOARD_STORE_BENCH_WINDOWS"] ?? "1,4,16")
+        .split(separator: ",").compactMap { Int($0) }
+
+    @Test(arguments: windows)
     func sixteenProducers(window: Int) throws {
         let producers = 16
         let perProducer = Self.total / producers
         let dir = try TemporaryDirectory()
-        let store = try Store(path: dir.storePath, options: StoreOptions(synchronous: .full), logger: .silent)
+        let store = try Store(path: dir.storePath, options: StoreOptions(synchronous: Self.synchronous), logger: .silent)
 
         // Built before the clock starts: this measures the store, not message construction.
         let work: [[InboundMessage]] = (0..<producers).map { producer in
@@ -30,12 +37,17 @@ struct StoreBenchmark {
         }
         let finished = DispatchGroup()
         let failures = Atomic<Int>(0)
+        let writtenBefore = Self.bytesWritten()
+        let threadsBefore = Self.threadCPU()
         let start = DispatchTime.now().uptimeNanoseconds
         for producer in 0..<producers {
             finished.enter()
             let messages = work[producer]
             let thread = Thread {
-                let slots = DispatchSemaphore(value: window)
+                // Starts at 0 and is filled here: libdispatch traps when a semaphore is freed
+                // below its initial value.
+                let slots = DispatchSemaphore(value: 0)
+                for _ in 0..<window { slots.signal() }
                 for message in messages {
                     slots.wait()
                     store.ingest([message]) { results in
@@ -50,21 +62,49 @@ struct StoreBenchmark {
         }
         finished.wait()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let written = Self.bytesWritten() - writtenBefore
+        // The thread that used the most CPU during the run is the writer.
+        let writerCPU = Self.threadCPU().map { tid, seconds in seconds - (threadsBefore[tid] ?? 0) }.max() ?? 0
         let metrics = store.metrics
         let stats = try store.stats()
         store.close()
 
         let rate = Double(producers * perProducer) / seconds
         print(String(format: """
-            store bench: 16 producers x window %d, synchronous=FULL: %d messages in %.2f s = %.0f msg/s; \
+            store bench: 16 producers x window %d, synchronous=%@: %d messages in %.2f s = %.0f msg/s; \
             %d batches (avg %.1f), commit p50 %.2f ms p99 %.2f ms, ack p50 %.2f ms p99 %.2f ms; \
-            %d contacts, %d conversations, %.1f MB
-            """, window, producers * perProducer, seconds, rate, metrics.batchesCommitted, metrics.averageBatchSize,
+            %d contacts, %d conversations, %.1f MB, %.1f KB written per message, writer thread CPU %.1f µs per message
+            """, window, Self.synchronous.rawValue, producers * perProducer, seconds, rate, metrics.batchesCommitted, metrics.averageBatchSize,
             metrics.commitLatency.p50 * 1000, metrics.commitLatency.p99 * 1000,
             metrics.acknowledgeLatency.p50 * 1000, metrics.acknowledgeLatency.p99 * 1000,
-            stats.contacts, stats.conversations, Double(stats.databaseBytes) / 1e6))
+            stats.contacts, stats.conversations, Double(stats.databaseBytes) / 1e6,
+            Double(written) / 1024 / Double(producers * perProducer),
+            writerCPU * 1e6 / Double(producers * perProducer)))
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(stats.messages == producers * perProducer)
+    }
+
+    /// Bytes this process has passed to write(2) and friends so far (Linux /proc/self/io `wchar`).
+    static func bytesWritten() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+            return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
+
+    /// CPU seconds (user + system) used so far by each thread of this process.
+    static func threadCPU() -> [String: Double] {
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var result: [String: Double] = [:]
+        for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            result[tid] = (user + system) / ticks
+        }
+        return result
     }
 
     /// A mix like a contact centre's: 5,000 customers; email with subjects and headers, SMS, and

@@ -204,6 +204,11 @@ def test_sigkill_loses_no_acknowledged_message(daemon_factory, capsys):
         f"extra {list(set(counts) - set(ledger.attempted))[:5]}"
     assert all(v == 1 for v in counts.values())
     total = h.total_message_rows(d.store_path)
+    db = h.open_store_ro(d.store_path)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "the store is damaged"
+    finally:
+        db.close()
     assert total == len(ledger.attempted), f"{total} rows for {len(ledger.attempted)} distinct ids"
 
     with capsys.disabled():

@@ -502,6 +502,50 @@ def test_backlog_budget_zero_is_503_with_retry_after(daemon_factory):
     assert h.external_id_counts(d.store_path).get(m["id"]) is None, "a 503 must store nothing"
 
 
+def test_backlog_over_budget_is_503_and_stores_nothing(daemon_factory):
+    """Sixteen posters against a budget of one message waiting: some posts must be turned away
+    with 503 + Retry-After, and what was turned away is not stored."""
+    import threading
+    d = daemon_factory(ingest={"backlog_budget": 1, "retry_after": "2s"})
+    lock = threading.Lock()
+    acked: dict[str, str] = {}
+    refused: list[str] = []
+    bad: list[str] = []
+
+    def poster():
+        c = d.client()
+        try:
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline:
+                m = message()
+                r = c.post("/v1/messages", m)
+                with lock:
+                    if r.status == 202:
+                        acked[m["id"]] = r.json()["id"]
+                    elif r.status == 503:
+                        refused.append(m["id"])
+                        if r.header("retry-after") != "2" or "error" not in r.json():
+                            bad.append(repr(r))
+                    else:
+                        bad.append(repr(r))
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=poster) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not bad, bad[:5]
+    assert acked, "nothing was accepted"
+    assert refused, "16 concurrent posters never exceeded a backlog budget of 1"
+    assert d.stop() == 0
+    counts = h.external_id_counts(d.store_path)
+    assert all(counts.get(k) == 1 for k in acked)
+    stored_refused = [k for k in refused if k in counts]
+    assert not stored_refused, f"messages answered 503 were stored: {stored_refused[:5]}"
+
+
 # ---------------------------------------------------------------------------------------------
 # The socket itself
 # ---------------------------------------------------------------------------------------------

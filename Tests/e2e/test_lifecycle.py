@@ -93,6 +93,32 @@ def test_stop_signal_exits_zero_with_stopping(daemon_factory, sig):
         h.request_once(d.socket_path, "GET", "/v1/health")
 
 
+def test_sigterm_with_idle_and_stalled_clients_exits_within_shutdown_timeout(daemon_factory):
+    """An idle keep-alive connection and a client that stalls halfway through its body must not
+    keep the daemon from exiting 0 within shutdown_timeout."""
+    import socket
+    d = daemon_factory(shutdown_timeout="2s")
+    idle = d.client()
+    assert_ack(idle.post("/v1/messages", message()))          # now idle, kept alive
+    stalled = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stalled.settimeout(10)
+    stalled.connect(d.socket_path)
+    stalled.sendall(b"POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 500\r\n\r\n{\"id\": \"stalled\", ")
+    try:
+        time.sleep(0.2)
+        t0 = time.monotonic()
+        d.signal(signal.SIGTERM)
+        rc = d.wait_exit(timeout=8)
+        took = time.monotonic() - t0
+    finally:
+        idle.close()
+        stalled.close()
+    assert rc == 0, f"exit {rc}; stderr:\n{d.stderr_tail()}"
+    assert took < 4, f"took {took:.1f}s to stop with shutdown_timeout 2s"
+    assert h.external_id_counts(d.store_path).get("stalled") is None
+
+
 def test_sigterm_drains_in_flight_and_loses_nothing(daemon_factory):
     d = daemon_factory()
     acked: dict[str, str] = {}
@@ -283,7 +309,9 @@ def test_reload_under_load_loses_nothing(daemon_factory):
         try:
             while not stop.is_set():
                 i += 1
-                m = message(id=f"rl-{n}-{i}")
+                # Once `crm` exists, `adapter` is required (docs: it may be left out only while
+                # one local adapter is configured), so name it from the start.
+                m = message(id=f"rl-{n}-{i}", adapter="local")
                 try:
                     r = c.post("/v1/messages", m)
                 except (OSError, http.client.HTTPException) as e:

@@ -195,34 +195,67 @@ public struct ClassifierModel: Sendable {
         return values
     }
 
-    /// The features that added most to `fineClass`'s score, named.
+    /// The features that added most to `fineClass`'s score, named. A fixed-size top list and a
+    /// second walk over the features to name the winners: no sorting, no dictionaries.
     func topFeatures(tokens: TokenizedMessage, features: HashedFeatures, fineClass: Int,
                      limit: Int) -> [FeatureContribution]
     {
         guard limit > 0, fineClass < classCount else { return [] }
-        let values = featureValues(features)
-        var contributions: [(index: Int, weight: Float)] = []
-        for feature in features.buckets.indices where values[feature] != 0 {
-            let row = Int(rowOfBucket[Int(features.buckets[feature])])
-            let weight = values[feature] * weights[row * classCount + fineClass]
-            if weight > 0 { contributions.append((feature, weight)) }
-        }
-        contributions.sort { $0.weight > $1.weight || ($0.weight == $1.weight && $0.index < $1.index) }
-        let chosen = contributions.prefix(limit)
-        var names: [Int: String] = [:]
-        var wanted: [UInt64: Int] = [:]  // (group, bucket) → feature index
-        for entry in chosen {
-            let group: UInt64 = entry.index < features.wordCount ? 0 : 1
-            wanted[(group << 32) | UInt64(features.buckets[entry.index])] = entry.index
-        }
-        FeatureExtraction.forEachFeature(tokens, featureOptions) { bucket, origin in
-            let key = (UInt64(origin.group.rawValue) << 32) | UInt64(bucket)
-            if let index = wanted[key], names[index] == nil {
-                names[index] = FeatureExtraction.name(of: origin, in: tokens)
+        let limit = min(limit, 16)
+        let classes = classCount
+        let sublinear = featureOptions.sublinearTF
+        var topIndex = [Int](repeating: -1, count: limit)
+        var topWeight = [Float](repeating: 0, count: limit)
+        var found = 0
+        for (range, groupWeight) in [(0..<features.wordCount, featureOptions.wordWeight),
+                                     (features.wordCount..<features.buckets.count, featureOptions.charWeight)]
+        where !range.isEmpty {
+            var squares: Float = 0
+            for feature in range {
+                let row = rowOfBucket[Int(features.buckets[feature])]
+                if row < 0 { continue }
+                let value = termFrequency(features.counts[feature], sublinear) * idf[Int(row)]
+                squares += value * value
+            }
+            if squares == 0 { continue }
+            let scale = groupWeight / squares.squareRoot()
+            for feature in range {
+                let row = Int(rowOfBucket[Int(features.buckets[feature])])
+                if row < 0 { continue }
+                let weight = termFrequency(features.counts[feature], sublinear) * idf[row] * scale
+                    * weights[row * classes + fineClass]
+                guard weight > 0, found < limit || weight > topWeight[limit - 1] else { continue }
+                var position = min(found, limit - 1)
+                while position > 0 && topWeight[position - 1] < weight {
+                    topWeight[position] = topWeight[position - 1]
+                    topIndex[position] = topIndex[position - 1]
+                    position -= 1
+                }
+                topWeight[position] = weight
+                topIndex[position] = feature
+                if found < limit { found += 1 }
             }
         }
-        return chosen.map { FeatureContribution(feature: names[$0.index] ?? "bucket:\(features.buckets[$0.index])",
-                                                weight: Double($0.weight)) }
+        guard found > 0 else { return [] }
+        var names = [String?](repeating: nil, count: found)
+        var keys = [UInt64](repeating: 0, count: found)
+        for position in 0..<found {
+            let group: UInt64 = topIndex[position] < features.wordCount ? 0 : 1
+            keys[position] = (group << 32) | UInt64(features.buckets[topIndex[position]])
+        }
+        var unnamed = found
+        FeatureExtraction.forEachFeature(tokens, featureOptions) { bucket, origin in
+            guard unnamed > 0 else { return }
+            let key = (UInt64(origin.group.rawValue) << 32) | UInt64(bucket)
+            for position in 0..<found where keys[position] == key && names[position] == nil {
+                names[position] = FeatureExtraction.name(of: origin, in: tokens)
+                unnamed -= 1
+            }
+        }
+        return (0..<found).map { position in
+            FeatureContribution(feature: names[position] ?? "bucket:\(features.buckets[topIndex[position]])",
+                                weight: Double(topWeight[position]))
+        }
     }
 }
 

@@ -42,7 +42,7 @@ public struct TrainingOptions: Sendable {
     public var threads: Int
 
     public init(features: FeatureOptions = FeatureOptions(), regularization: Double = 1.0, maximumPasses: Int = 200,
-                tolerance: Double = 0.05, seed: UInt64 = 42, labelMapping: LabelMapping? = nil,
+                tolerance: Double = 0.1, seed: UInt64 = 42, labelMapping: LabelMapping? = nil,
                 temperature: Double? = nil, calibrationFolds: Int = 0, minimumDocumentFrequency: Int = 1,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount)
     {
@@ -349,3 +349,4 @@ func parallelFor(count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> 
         }
     }
 }
+

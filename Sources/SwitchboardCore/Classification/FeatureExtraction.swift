@@ -163,43 +163,52 @@ enum FeatureExtraction {
         }
     }
 
-    /// The features of a message, counted and deduplicated per group.
+    /// The features of a message, counted and deduplicated per group (open addressing in a
+    /// scratch table; no allocation per feature).
     static func extract(_ message: TokenizedMessage, _ options: FeatureOptions) -> HashedFeatures {
         let bound = occurrenceBound(message, options)
         var tableBits = 4
         while (1 << tableBits) < bound * 2 { tableBits += 1 }
         let tableSize = 1 << tableBits
-        let mask = UInt32(tableSize - 1)
+        let mask = tableSize - 1
+        let shift = UInt32(32 - tableBits)
         let empty = UInt32.max
-        var result = HashedFeatures()
-        result.buckets.reserveCapacity(bound)
-        result.counts.reserveCapacity(bound)
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: tableSize) { keys in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: tableSize) { slots in
-                keys.initialize(repeating: empty)
-                forEachFeature(message, options) { bucket, origin in
-                    let key = bucket | (origin.group.rawValue << 31)
-                    var slot = Int((key &* 0x9e37_79b1) >> UInt32(32 - tableBits)) & Int(mask)
-                    while true {
-                        let existing = keys[slot]
-                        if existing == key {
-                            result.counts[Int(slots[slot])] += 1
-                            return
+        var distinct = 0
+        var wordCount = 0
+        var counts: [Float] = []
+        let buckets = [UInt32](unsafeUninitializedCapacity: bound) { bucketsOut, bucketsCount in
+            counts = [Float](unsafeUninitializedCapacity: bound) { countsOut, countsCount in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: tableSize) { keys in
+                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: tableSize) { slots in
+                        keys.initialize(repeating: empty)
+                        forEachFeature(message, options) { bucket, origin in
+                            let key = bucket | (origin.group.rawValue << 31)
+                            var slot = Int((key &* 0x9e37_79b1) >> shift)
+                            while true {
+                                let existing = keys[slot]
+                                if existing == key {
+                                    countsOut[Int(slots[slot])] += 1
+                                    return
+                                }
+                                if existing == empty {
+                                    keys[slot] = key
+                                    slots[slot] = Int32(distinct)
+                                    bucketsOut[distinct] = bucket
+                                    countsOut[distinct] = 1
+                                    distinct += 1
+                                    if origin.group == .word { wordCount = distinct }
+                                    return
+                                }
+                                slot = (slot &+ 1) & mask
+                            }
                         }
-                        if existing == empty {
-                            keys[slot] = key
-                            slots[slot] = Int32(result.buckets.count)
-                            result.buckets.append(bucket)
-                            result.counts.append(1)
-                            if origin.group == .word { result.wordCount = result.buckets.count }
-                            return
-                        }
-                        slot = (slot + 1) & Int(mask)
                     }
                 }
+                countsCount = distinct
             }
+            bucketsCount = distinct
         }
-        return result
+        return HashedFeatures(buckets: buckets, counts: counts, wordCount: wordCount)
     }
 
     /// A readable name for a feature, for explanations.

@@ -49,3 +49,60 @@ struct SplitMix64 {
         Int(truncatingIfNeeded: next() % UInt64(bound))
     }
 }
+
+/// A read-only open-addressing table keyed by 64-bit hashes (token hashes are already well
+/// mixed): one multiply and usually one probe per look-up, where `Dictionary` would run SipHash.
+/// Used for the per-token look-ups on the hot path (shorthand, phrase first words).
+struct HashKeyedTable<Value: Sendable>: Sendable {
+    private var keys: [UInt64]
+    private var values: [Value?]
+    private let shift: UInt64
+
+    init(_ entries: [(key: UInt64, value: Value)]) {
+        var bits: UInt64 = 4
+        while (1 << bits) < entries.count * 2 + 1 { bits += 1 }
+        shift = 64 - bits
+        keys = [UInt64](repeating: 0, count: 1 << bits)
+        values = [Value?](repeating: nil, count: 1 << bits)
+        for (key, value) in entries {
+            let key = Self.stored(key)
+            var slot = slot(for: key)
+            while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & (keys.count - 1) }
+            keys[slot] = key
+            values[slot] = value
+        }
+    }
+
+    @inline(__always) private static func stored(_ key: UInt64) -> UInt64 { key == 0 ? 1 : key }
+
+    @inline(__always) private func slot(for key: UInt64) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> shift)
+    }
+
+    @inline(__always)
+    func contains(_ key: UInt64) -> Bool { index(of: key) != nil }
+
+    @inline(__always)
+    func index(of key: UInt64) -> Int? {
+        let key = Self.stored(key)
+        return keys.withUnsafeBufferPointer { keys in
+            var slot = slot(for: key)
+            let mask = keys.count - 1
+            while true {
+                let existing = keys[slot]
+                if existing == key { return slot }
+                if existing == 0 { return nil }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// The value in a slot `index(of:)` returned.
+    func value(at slot: Int) -> Value { values[slot]! }
+
+    @inline(__always)
+    subscript(key: UInt64) -> Value? {
+        guard let slot = index(of: key) else { return nil }
+        return values[slot]
+    }
+}

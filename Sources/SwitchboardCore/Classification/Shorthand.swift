@@ -30,17 +30,13 @@ enum Shorthand {
         let hash: UInt64
     }
 
-    static let expansions: [UInt64: [Word]] = {
-        var result: [UInt64: [Word]] = [:]
-        for (short, long) in table {
-            let words = long.split(separator: " ").map { word -> Word in
-                let bytes = Array(word.utf8)
-                return Word(bytes: bytes, hash: Hashing.fnv1a(bytes))
-            }
-            result[Hashing.fnv1a(Array(short.utf8))] = words
+    static let expansions = HashKeyedTable<[Word]>(table.map { short, long in
+        let words = long.split(separator: " ").map { word -> Word in
+            let bytes = Array(word.utf8)
+            return Word(bytes: bytes, hash: Hashing.fnv1a(bytes))
         }
-        return result
-    }()
+        return (Hashing.fnv1a(Array(short.utf8)), words)
+    })
 
     static let longestKey: Int = table.map { $0.0.utf8.count }.max() ?? 0
 }

@@ -37,9 +37,9 @@ public enum TextPreparation {
 
     /// The e-mail heuristics above, on their own.
     public static func stripQuotesAndSignature(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x3E }) || mightContainMarker(text) else {
-            return text
-        }
+        // One line: nothing to cut (a lone quote or signature line would leave nothing, and then
+        // the original is kept anyway).
+        guard text.utf8.contains(0x0A) else { return text }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             line.last == "\r" ? line.dropLast() : line
         }
@@ -89,10 +89,6 @@ public enum TextPreparation {
     }
 
     // MARK: Markers
-
-    private static func mightContainMarker(_ text: String) -> Bool {
-        text.contains("Sent from") || text.contains("--")
-    }
 
     private static func nextNonEmptyLine(_ lines: [Substring], after index: Int) -> Substring? {
         var next = index + 1

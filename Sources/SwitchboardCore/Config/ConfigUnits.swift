@@ -52,7 +52,10 @@ public enum ConfigUnits {
 
     /// The shortest text that parses back: `"1h30m"`, `"250ms"`, `"0"`.
     public static func format(_ duration: Duration) -> String {
-        var remaining = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        let (seconds, attoseconds) = duration.components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return "\(seconds)s" }
+        var remaining = whole + attoseconds / 1_000_000_000
         guard remaining > 0 else { return "0" }
         var out = ""
         for unit in durationUnits where remaining >= unit.nanoseconds {

@@ -36,7 +36,13 @@ public enum SwitchboardCommand {
             case "send": return try SendCommand.main(rest)
             case "show": return try ShowCommand.main(rest)
             case "status": return try StatusCommand.main(rest)
-            case "version", "--version": print("switchboard \(SwitchboardVersion.string)"); return 0
+            case "version", "--version":
+                if rest.contains("--help") || rest.contains("-h") {
+                    print("usage: switchboard version\n\nPrints the version of this binary (compare with 'switchboard status', which shows the running daemon's).")
+                    return 0
+                }
+                print("switchboard \(SwitchboardVersion.string)")
+                return 0
             case "help", "--help", "-h": print(overview); return 0
             default:
                 let known = ["run", "check-config", "send", "show", "status", "version"]

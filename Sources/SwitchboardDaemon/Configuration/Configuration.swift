@@ -131,12 +131,12 @@ public struct Configuration: Sendable {
         var unixPaths: [String: String] = [:]
         var tcpEndpoints: [String: String] = [:]
         for (name, entry) in reader.objectEntries() {
-            guard AdapterInstance.isValidID(name) else {
+            let validName = AdapterInstance.isValidID(name)
+            if !validName {
                 reader.report(.invalidValue, "listener name \(ConfigReader.quote(name)) is not allowed",
                               hint: "names match \(ListenerSettings.namePattern), e.g. \"local\" or \"web\"", key: name)
-                continue
             }
-            guard entry.expectObject(), let settings = ListenerSettings.read(entry, context: context) else { continue }
+            guard entry.expectObject(), let settings = ListenerSettings.read(entry, context: context), validName else { continue }
             switch settings {
             case .unix(let unix):
                 if let other = unixPaths[unix.path] {

@@ -18,7 +18,7 @@ public struct IngestSettings: Sendable, Hashable {
     static func read(_ reader: ConfigReader) -> IngestSettings {
         let defaults = IngestSettings()
         let settings = IngestSettings(
-            backlogBudget: reader.int("backlog_budget", default: defaults.backlogBudget, in: 1...10_000_000),
+            backlogBudget: reader.int("backlog_budget", default: defaults.backlogBudget, in: 0...10_000_000),
             retryAfter: reader.duration("retry_after", default: defaults.retryAfter, in: .seconds(1) ... .seconds(3600)))
         reader.reportUnknownKeys()
         return settings

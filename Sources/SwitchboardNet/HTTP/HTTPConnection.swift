@@ -65,7 +65,7 @@ final class HTTPConnection {
         self.generation = generation
         self.id = id
         self.peer = peer
-        self.parser = HTTPRequestParser(limits: limits)
+        self.parser = HTTPRequestParser(limits: limits, peer: peer)
         self.idleSince = now
         self.lastWriteProgress = now
         self.interest = interest

@@ -378,7 +378,6 @@ final class HTTPEventLoop: @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest, on conn: HTTPConnection) {
-        var request = request
         conn.sequence += 1
         conn.requestStartedAt = 0
         HTTPServerCounters.bump(counters.requests)
@@ -387,7 +386,6 @@ final class HTTPEventLoop: @unchecked Sendable {
         let isHTTP10 = request.version == .http1_0
         conn.phase = .handling(.init(keepAlive: keepAlive, announceKeepAlive: isHTTP10, isHEAD: request.method == "HEAD",
                                      isHTTP10: isHTTP10))
-        request.peer = conn.peer
         let responder = HTTPResponder(loop: self, ref: HTTPConnectionRef(fd: conn.fd, generation: conn.generation, sequence: conn.sequence))
         handler(request, responder)
     }

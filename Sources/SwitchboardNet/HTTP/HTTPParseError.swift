@@ -30,8 +30,9 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
 public enum HTTPParseResult: Sendable, Equatable {
     /// Feed more bytes, then call `next()` again.
     case needMoreData
-    /// The request line and headers are complete; the body (if any) follows. Emitted once per
-    /// request, always before `.request`. The server uses it for `100 Continue`.
+    /// The request line and headers of a request with a body are complete and the body follows.
+    /// Emitted once, before that request's `.request`; a request without a body comes straight
+    /// as `.request`. The server uses it for `100 Continue`.
     case head(HTTPRequestHead)
     /// A complete request. Bytes after it stay buffered for the next call.
     case request(HTTPRequest)

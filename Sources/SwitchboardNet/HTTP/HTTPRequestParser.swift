@@ -66,8 +66,12 @@ public struct HTTPRequestParser: Sendable {
         case bareLF
     }
 
-    public init(limits: HTTPServerLimits = HTTPServerLimits()) {
+    /// Stamped on every request returned; the server sets it from the connection.
+    public var peer: HTTPPeer
+
+    public init(limits: HTTPServerLimits = HTTPServerLimits(), peer: HTTPPeer = .none) {
         self.limits = limits
+        self.peer = peer
     }
 
     /// Bytes received and not yet consumed by a returned request.
@@ -188,16 +192,18 @@ public struct HTTPRequestParser: Sendable {
                 }
 
             case .emitHead:
-                let head = self.head!
-                if head.isChunked {
+                // Only a request with a body reports its head first: that is when the server
+                // can still answer before the body (100 Continue); without one, the request is
+                // already complete.
+                if head!.isChunked {
                     state = .chunkSize
-                } else if let length = head.contentLength, length > 0 {
+                } else if let length = head!.contentLength, length > 0 {
                     body.reserveCapacity(length)
                     state = .contentBody(remaining: length)
                 } else {
-                    state = .contentBody(remaining: 0)
+                    return completeRequest()
                 }
-                return .head(head)
+                return .head(head!)
 
             case .contentBody(let remaining):
                 let taken = takeBody(p, upTo: remaining)
@@ -258,7 +264,8 @@ public struct HTTPRequestParser: Sendable {
                     if trailerCount > limits.maxHeaderCount {
                         return fail(HTTPParseError(status: 431, reason: "too many trailer fields"))
                     }
-                    if let error = validateFieldLine(p, start, end).error { return fail(error) }
+                    let line = scanFieldLine(p, start, end)
+                    if line.problem != .none { return fail(fieldLineError(line, p, start)!) }
                 }
 
             case .failed:
@@ -299,7 +306,7 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private mutating func completeRequest() -> HTTPParseResult {
-        let request = HTTPRequest(head: head.take()!, body: body)
+        let request = HTTPRequest(head: head.take()!, body: body, peer: peer)
         body = []
         pending = PendingHead()
         headBytes = 0
@@ -369,61 +376,67 @@ public struct HTTPRequestParser: Sendable {
 
     // MARK: Header lines
 
+    /// The parts of a field line, or why it is malformed (kept trivial so it is returned in registers).
     private struct FieldLine {
+        enum Problem: UInt8 { case none, obsFold, spaceBeforeColon, noColon, badName, badValue }
         var nameEnd = 0
         var valueStart = 0
         var valueEnd = 0
-        var error: HTTPParseError?
+        var problem = Problem.none
     }
 
     /// Checks `name ":" OWS value OWS` syntax and finds the parts.
     @inline(__always)
-    private func validateFieldLine(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> FieldLine {
-        var line = FieldLine()
+    private func scanFieldLine(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> FieldLine {
+        var line = FieldLine(nameEnd: s)
         if HTTPSyntax.isOWS(p[s]) {
-            line.error = .badRequest("obsolete line folding")
+            line.problem = .obsFold
             return line
         }
         var i = s
         while i < e && HTTPSyntax.isTokenByte(p[i]) { i += 1 }
+        line.nameEnd = i
         guard i < e, i > s, p[i] == HTTPSyntax.colon else {
-            let name = String(decoding: UnsafeBufferPointer(rebasing: p[s..<i]), as: UTF8.self)
-            if i < e && i > s && HTTPSyntax.isOWS(p[i]) {
-                line.error = .badRequest("whitespace before colon in header", field: name)
-            } else if i == e {
-                line.error = .badRequest("header line without colon", field: name.isEmpty ? nil : name)
-            } else {
-                line.error = .badRequest("invalid byte in header name", field: name.isEmpty ? nil : name)
-            }
+            line.problem = i < e && i > s && HTTPSyntax.isOWS(p[i]) ? .spaceBeforeColon : (i == e ? .noColon : .badName)
             return line
         }
-        line.nameEnd = i
         var vs = i + 1
         while vs < e && HTTPSyntax.isOWS(p[vs]) { vs += 1 }
         var ve = e
         while ve > vs && HTTPSyntax.isOWS(p[ve - 1]) { ve -= 1 }
-        var k = vs
-        while k < ve {
-            if !HTTPSyntax.isFieldValueByte(p[k]) {
-                line.error = .badRequest("invalid byte in header value",
-                                         field: String(decoding: UnsafeBufferPointer(rebasing: p[s..<i]), as: UTF8.self))
-                return line
-            }
-            k += 1
+        if !HTTPSyntax.allFieldValueBytes(p, vs, ve) {
+            line.problem = .badValue
+            return line
         }
         line.valueStart = vs
         line.valueEnd = ve
         return line
     }
 
+    /// The error for a malformed field line (the slow path).
+    private func fieldLineError(_ line: FieldLine, _ p: UnsafeBufferPointer<UInt8>, _ s: Int) -> HTTPParseError? {
+        // The name goes into logs and the error body: at most 64 bytes of it.
+        let name = String(decoding: UnsafeBufferPointer(rebasing: p[s..<min(line.nameEnd, s + 64)]), as: UTF8.self)
+        let field = name.isEmpty ? nil : name
+        switch line.problem {
+        case .none: return nil
+        case .obsFold: return .badRequest("obsolete line folding")
+        case .spaceBeforeColon: return .badRequest("whitespace before colon in header", field: field)
+        case .noColon: return .badRequest("header line without colon", field: field)
+        case .badName: return .badRequest("invalid byte in header name", field: field)
+        case .badValue: return .badRequest("invalid byte in header value", field: field)
+        }
+    }
+
     private mutating func parseHeaderLine(_ p: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> HTTPParseError? {
         if pending.fields.count >= limits.maxHeaderCount {
             return HTTPParseError(status: 431, reason: "too many header fields")
         }
-        let line = validateFieldLine(p, s, e)
-        if let error = line.error { return error }
+        let line = scanFieldLine(p, s, e)
+        if line.problem != .none { return fieldLineError(line, p, s) }
         let ne = line.nameEnd, vs = line.valueStart, ve = line.valueEnd
-        let name = String(decoding: UnsafeBufferPointer(rebasing: p[s..<ne]), as: UTF8.self)
+        let name = HTTPSyntax.commonHeaderName(p, s, ne)
+            ?? String(decoding: UnsafeBufferPointer(rebasing: p[s..<ne]), as: UTF8.self)
 
         switch ne - s {
         case 14 where HTTPSyntax.equalsLowercase(p, s, ne, "content-length"):

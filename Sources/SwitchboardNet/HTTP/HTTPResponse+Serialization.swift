@@ -14,7 +14,7 @@ extension HTTPResponse {
     /// and CR, LF and other control bytes in values become spaces (no header injection).
     static func appendHead(status: Int, reason: String?, headers: HTTPHeaders, framing: HTTPBodyFraming,
                            keepAlive: Bool, announceKeepAlive: Bool, date: [UInt8], into out: inout [UInt8]) {
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendLiteral("HTTP/1.1 ", to: &out)
         let s = max(100, min(status, 999))
         out.append(UInt8(0x30 + s / 100))
         out.append(UInt8(0x30 + (s / 10) % 10))
@@ -23,7 +23,7 @@ extension HTTPResponse {
         if let reason {
             appendSanitized(reason, to: &out)
         } else {
-            out.append(contentsOf: reasonPhrase(for: s).utf8)
+            appendUTF8(reasonPhrase(for: s), to: &out)
         }
         out.append(contentsOf: crlf)
 
@@ -35,7 +35,7 @@ extension HTTPResponse {
             case .date: sawDate = true
             case .other: break
             }
-            out.append(contentsOf: field.name.utf8)
+            appendUTF8(field.name, to: &out)
             out.append(contentsOf: colonSpace)
             appendSanitized(field.value, to: &out)
             out.append(contentsOf: crlf)
@@ -44,19 +44,19 @@ extension HTTPResponse {
         switch framing {
         case .length(let n):
             if !forbidsContentLength(s) {
-                out.append(contentsOf: "Content-Length: ".utf8)
+                appendLiteral("Content-Length: ", to: &out)
                 appendDecimal(n, to: &out)
                 out.append(contentsOf: crlf)
             }
         case .chunked:
-            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+            appendLiteral("Transfer-Encoding: chunked\r\n", to: &out)
         case .untilClose:
             break
         }
         if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
+            appendLiteral("Connection: close\r\n", to: &out)
         } else if announceKeepAlive {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            appendLiteral("Connection: keep-alive\r\n", to: &out)
         }
         out.append(contentsOf: crlf)
     }
@@ -88,24 +88,40 @@ extension HTTPResponse {
     private enum HeaderClass { case framing, date, invalid, other }
 
     private static func classify(_ name: String) -> HeaderClass {
-        let utf8 = name.utf8
-        if utf8.isEmpty || !utf8.allSatisfy(HTTPSyntax.isTokenByte) { return .invalid }
-        switch utf8.count {
-        case 14 where HTTPSyntax.caseInsensitiveEquals(name, "Content-Length"): return .framing
-        case 17 where HTTPSyntax.caseInsensitiveEquals(name, "Transfer-Encoding"): return .framing
-        case 10 where HTTPSyntax.caseInsensitiveEquals(name, "Connection"): return .framing
-        case 4 where HTTPSyntax.caseInsensitiveEquals(name, "Date"): return .date
-        default: return .other
+        var name = name
+        return name.withUTF8 { b in
+            guard !b.isEmpty else { return .invalid }
+            for byte in b where !HTTPSyntax.isTokenByte(byte) { return .invalid }
+            switch b.count {
+            case 14 where HTTPSyntax.equalsLowercase(b, 0, 14, "content-length"): return .framing
+            case 17 where HTTPSyntax.equalsLowercase(b, 0, 17, "transfer-encoding"): return .framing
+            case 10 where HTTPSyntax.equalsLowercase(b, 0, 10, "connection"): return .framing
+            case 4 where HTTPSyntax.equalsLowercase(b, 0, 4, "date"): return .date
+            default: return .other
+            }
         }
     }
 
     private static func appendSanitized(_ value: String, to out: inout [UInt8]) {
-        let utf8 = value.utf8
-        if utf8.allSatisfy(HTTPSyntax.isFieldValueByte) {
-            out.append(contentsOf: utf8)
-        } else {
-            for b in utf8 { out.append(HTTPSyntax.isFieldValueByte(b) ? b : 0x20) }
+        var value = value
+        value.withUTF8 { b in
+            if HTTPSyntax.allFieldValueBytes(b, 0, b.count) {
+                out.append(contentsOf: b)
+            } else {
+                for byte in b { out.append(HTTPSyntax.isFieldValueByte(byte) ? byte : 0x20) }
+            }
         }
+    }
+
+    @inline(__always)
+    private static func appendLiteral(_ text: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    private static func appendUTF8(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Byte classes and small helpers from RFC 9110/9112, shared by the parser, the headers type and
 /// the router. They work on bytes so that inner loops never touch `String`.
 enum HTTPSyntax {
@@ -26,6 +30,71 @@ enum HTTPSyntax {
     @inline(__always)
     static func isFieldValueByte(_ b: UInt8) -> Bool {
         b == htab || (b >= 0x20 && b != 0x7F)
+    }
+
+    /// Whether every byte in `bytes[start..<end]` is a field-value byte; eight at a time.
+    @inline(__always)
+    static func allFieldValueBytes(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var k = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while k + 8 <= end {
+            let w = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
+            // A byte below 0x20, a DEL, or a byte with the high bit set needs a closer look.
+            let below20 = (w &- ones &* 0x20) & ~w & highs
+            let x = w ^ (ones &* 0x7F)
+            let isDEL = (x &- ones) & ~x & highs
+            if below20 | isDEL != 0 {
+                for j in k..<(k + 8) where !isFieldValueByte(bytes[j]) { return false }
+            }
+            k += 8
+        }
+        while k < end {
+            if !isFieldValueByte(bytes[k]) { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Header names as clients usually spell them, returned as literals so the common ones cost
+    /// no allocation or UTF-8 validation. Exact-case match only; anything else is decoded as sent.
+    @inline(__always)
+    static func commonHeaderName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
+        guard let base = bytes.baseAddress else { return nil }
+        let p = base + start
+        let n = end - start
+        @inline(__always) func equals(_ literal: StaticString) -> Bool { memcmp(literal.utf8Start, p, n) == 0 }
+        switch n {
+        case 4: if equals("Host") { return "Host" }
+        case 6:
+            if equals("Accept") { return "Accept" }
+            if equals("Cookie") { return "Cookie" }
+            if equals("Expect") { return "Expect" }
+            if equals("Origin") { return "Origin" }
+        case 7:
+            if equals("Referer") { return "Referer" }
+            if equals("Upgrade") { return "Upgrade" }
+        case 10:
+            if equals("User-Agent") { return "User-Agent" }
+            if equals("Connection") { return "Connection" }
+        case 12:
+            if equals("Content-Type") { return "Content-Type" }
+            if equals("X-Request-Id") { return "X-Request-Id" }
+        case 13:
+            if equals("Authorization") { return "Authorization" }
+            if equals("Cache-Control") { return "Cache-Control" }
+        case 14: if equals("Content-Length") { return "Content-Length" }
+        case 15:
+            if equals("Accept-Encoding") { return "Accept-Encoding" }
+            if equals("Accept-Language") { return "Accept-Language" }
+            if equals("X-Forwarded-For") { return "X-Forwarded-For" }
+            if equals("Idempotency-Key") { return "Idempotency-Key" }
+        case 17: if equals("Transfer-Encoding") { return "Transfer-Encoding" }
+        case 18: if equals("X-Twilio-Signature") { return "X-Twilio-Signature" }
+        default: break
+        }
+        return nil
     }
 
     /// Bytes allowed in an origin-form request target as sent (visible ASCII).

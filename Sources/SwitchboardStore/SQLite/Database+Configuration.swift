@@ -16,7 +16,8 @@ extension Database {
             PRAGMA synchronous = \(options.synchronous.rawValue);
             PRAGMA foreign_keys = ON;
             PRAGMA temp_store = MEMORY;
-            PRAGMA cache_size = -16384;
+            PRAGMA cache_size = -32768;
+            PRAGMA mmap_size = 268435456;
             """, purpose: "configure writer connection")
         if let maxBytes = options.maxDatabaseBytes {
             let pageSize = max(512, try db.integerPragma("page_size"))

@@ -10,7 +10,16 @@ final class Database {
     let path: String
     private var statementCache: [String: Statement] = [:]
 
+    /// Process-wide SQLite settings, applied once before the first connection opens: every
+    /// connection is used by one thread at a time (so SQLite's per-connection mutexes are
+    /// redundant), and memory statistics (a global mutex per allocation) are not needed.
+    private static let processSetup: Void = {
+        _ = sb_sqlite3_config_multithread()
+        _ = sb_sqlite3_config_memstatus(0)
+    }()
+
     init(path: String, access: Access) throws(StoreError) {
+        _ = Database.processSetup
         var connection: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= access == .readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)

@@ -11,8 +11,10 @@ extension StoreWriter {
     }
 
     /// Stores one message, or answers with the original ids, or with an error confined to this
-    /// message (its savepoint is rolled back; the batch goes on). Throws only errors that doom the
-    /// whole transaction.
+    /// message. Throws errors that doom the whole transaction, and, in the fast mode (no savepoint
+    /// per message), a confined error after setting `needsCarefulRetry`: the batch is then rolled
+    /// back and run again with a savepoint around each message, so that the failing message fails
+    /// alone (its savepoint is rolled back) and the rest of the batch commits.
     func ingest(_ message: InboundMessage, _ tally: inout Tally) throws(StoreError) -> Result<IngestOutcome, StoreError> {
         if let problem = Self.problem(in: message) {
             tally.itemErrors += 1
@@ -25,7 +27,8 @@ extension StoreWriter {
             return .success(original)
         }
 
-        try sql.savepoint.run()
+        let careful = carefulMode
+        if careful { try sql.savepoint.run() }
         do throws(StoreError) {
             var created = Created()
             let contactID = try resolveContact(for: message, &created)
@@ -35,7 +38,7 @@ extension StoreWriter {
             }
             let messageID = SortableID.make("msg", now: batchNow)
             try insert(message, id: messageID, contactID: contactID, conversationID: conversationID)
-            try sql.releaseSavepoint.run()
+            if careful { try sql.releaseSavepoint.run() }
 
             tally.newMessages += 1
             counterDeltas.messages += 1
@@ -47,6 +50,10 @@ extension StoreWriter {
             return .success(IngestOutcome(messageID: messageID, contactID: contactID,
                                           conversationID: conversationID, duplicate: false))
         } catch where error.isConfinedToRow && db.isInTransaction {
+            guard careful else {
+                needsCarefulRetry = true
+                throw error
+            }
             try sql.rollbackToSavepoint.run()
             try sql.releaseSavepoint.run()
             // The cache may now name rows that were rolled back. Make the database hold what the

@@ -37,7 +37,11 @@ enum WriteJob: Sendable {
 /// The hand-off between any thread that writes and the one writer thread. Producers append under
 /// a lock and wake the writer only when it is asleep; the writer takes everything queued (up to a
 /// batch) at once, which is what makes concurrent writes share one transaction and one fsync.
-final class WriteQueue: Sendable {
+///
+/// The lock is a plain pthread mutex with a condition (`NSCondition`), not `Synchronization.Mutex`:
+/// with many producers on two cores, Mutex's spinning before it sleeps burned more CPU than the
+/// writer itself. `@unchecked Sendable` because `state` is only touched with `condition` held.
+final class WriteQueue: @unchecked Sendable {
     struct Entry: Sendable {
         var job: WriteJob
         /// `DispatchTime` uptime in nanoseconds, for the acknowledge latency.
@@ -50,68 +54,60 @@ final class WriteQueue: Sendable {
         var closing = false
     }
 
-    private let state = Mutex(State())
-    private let wakeup = DispatchSemaphore(value: 0)
+    private let condition = NSCondition()
+    private var state = State()
     /// Messages queued and not yet committed (or failed).
     let pendingMessages = Atomic<Int>(0)
 
     /// Queues `job`; false when the store is closing (the caller answers the job itself).
     func enqueue(_ job: WriteJob) -> Bool {
         let entry = Entry(job: job, enqueuedAt: DispatchTime.now().uptimeNanoseconds)
-        let count = job.messageCount
-        let (accepted, wake) = state.withLock { state -> (Bool, Bool) in
-            guard !state.closing else { return (false, false) }
-            state.entries.append(entry)
-            pendingMessages.add(count, ordering: .relaxed)
-            let wake = state.writerSleeping
+        condition.lock()
+        defer { condition.unlock() }
+        guard !state.closing else { return false }
+        state.entries.append(entry)
+        pendingMessages.add(job.messageCount, ordering: .relaxed)
+        if state.writerSleeping {
             state.writerSleeping = false
-            return (true, wake)
+            condition.signal()
         }
-        if wake { wakeup.signal() }
-        return accepted
+        return true
     }
 
     /// The writer's call: waits until something is queued and takes up to `maxWeight` of it
     /// (always at least one job). Returns nil once the queue is closing and empty.
     func takeBatch(maxWeight: Int) -> [Entry]? {
-        while true {
-            let taken = state.withLock { state -> [Entry]? in
-                if state.entries.isEmpty {
-                    if state.closing { return nil }
-                    state.writerSleeping = true
-                    return []
-                }
-                var weight = 0
-                var end = 0
-                while end < state.entries.count {
-                    let next = state.entries[end].job.weight
-                    if end > 0 && weight + next > maxWeight { break }
-                    weight += next
-                    end += 1
-                }
-                if end == state.entries.count {
-                    let all = state.entries
-                    state.entries.removeAll(keepingCapacity: false)
-                    return all
-                }
-                let batch = Array(state.entries[..<end])
-                state.entries.removeFirst(end)
-                return batch
-            }
-            guard let taken else { return nil }
-            if !taken.isEmpty { return taken }
-            wakeup.wait()
+        condition.lock()
+        defer { condition.unlock() }
+        while state.entries.isEmpty {
+            if state.closing { return nil }
+            state.writerSleeping = true
+            condition.wait()
         }
+        state.writerSleeping = false
+        var weight = 0
+        var end = 0
+        while end < state.entries.count {
+            let next = state.entries[end].job.weight
+            if end > 0 && weight + next > maxWeight { break }
+            weight += next
+            end += 1
+        }
+        if end == state.entries.count {
+            let all = state.entries
+            state.entries = []
+            return all
+        }
+        let batch = Array(state.entries[..<end])
+        state.entries.removeFirst(end)
+        return batch
     }
 
     /// Stops accepting writes; the writer drains what is queued, then `takeBatch` returns nil.
     func close() {
-        let wake = state.withLock { state -> Bool in
-            state.closing = true
-            let wake = state.writerSleeping
-            state.writerSleeping = false
-            return wake
-        }
-        if wake { wakeup.signal() }
+        condition.lock()
+        defer { condition.unlock() }
+        state.closing = true
+        condition.signal()
     }
 }

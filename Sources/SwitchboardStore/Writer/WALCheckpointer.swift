@@ -1,0 +1,102 @@
+import CSQLite
+import Dispatch
+import Foundation
+import Synchronization
+import SwitchboardCore
+
+/// Copies the write-ahead log back into the database file on its own thread and connection, so
+/// that the writer does not stop for it (with `synchronous=FULL` a checkpoint also fsyncs the
+/// database file). SQLite's own auto-checkpoint would run inside the writer's COMMIT.
+///
+/// The writer's WAL hook reports the log's size after each commit: past `backgroundPages` the
+/// checkpointer is asked to run (a PASSIVE checkpoint, which never blocks the writer); past
+/// `inlinePages` the writer checkpoints itself. Under constant load a background checkpoint never
+/// quite catches up with the end of the log, and SQLite only starts the log afresh once it has;
+/// the rare inline checkpoint (cheap, as the background one has copied almost everything) does,
+/// which keeps the WAL file bounded.
+final class WALCheckpointer: Sendable {
+    static let backgroundPages: Int32 = 1_000
+    static let inlinePages: Int32 = 16_000
+
+    private let requested = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let stopped = DispatchGroup()
+    private let path: String
+    private let options: StoreOptions
+    private let logger: Logger
+
+    init(path: String, options: StoreOptions, logger: Logger) throws(StoreError) {
+        self.path = path
+        self.options = options
+        self.logger = logger
+        // Opened here so that a failure is reported when the store opens, then handed to the thread.
+        let connection = Handoff(try Database.openWriter(path: path, options: options))
+        stopped.enter()
+        let thread = Thread { [self] in
+            run(connection.take())
+            stopped.leave()
+        }
+        thread.name = "store-checkpointer"
+        thread.start()
+    }
+
+    /// Installs the WAL hook on the writer's connection. The hook holds this object unretained:
+    /// the writer keeps it alive and calls `uninstall` before letting it go.
+    func install(on writer: Database) {
+        sqlite3_wal_hook(writer.handle, walHook, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    func uninstall(from writer: Database) {
+        sqlite3_wal_hook(writer.handle, nil, nil)
+    }
+
+    /// Called on the writer thread after each commit with the number of frames in the WAL.
+    fileprivate func walGrew(to pages: Int32, writer: OpaquePointer?, schema: UnsafePointer<CChar>?) -> Int32 {
+        if pages >= Self.inlinePages {
+            // Also counts what the background checkpoint already copied: only the tail is work.
+            return sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+        if pages >= Self.backgroundPages, !requested.exchange(true, ordering: .acquiringAndReleasing) {
+            wakeup.signal()
+        }
+        return SQLITE_OK
+    }
+
+    /// Stops the thread and waits for it (before the writer's last checkpoint at close).
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wakeup.signal()
+        stopped.wait()
+    }
+
+    private func run(_ db: Database) {
+        while true {
+            wakeup.wait()
+            if stopping.load(ordering: .acquiring) { return }
+            requested.store(false, ordering: .releasing)
+            let rc = sqlite3_wal_checkpoint_v2(db.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            if rc != SQLITE_OK && rc & 0xFF != SQLITE_BUSY {
+                logger.warning("background WAL checkpoint failed",
+                               ["error": db.lastError(rc, purpose: "checkpoint WAL").description])
+            }
+        }
+    }
+}
+
+private let walHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
+    context, connection, schema, pages in
+    guard let context else { return SQLITE_OK }
+    return Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
+        .walGrew(to: pages, writer: connection, schema: schema)
+}
+
+/// Moves a non-Sendable value to exactly one other thread: created here, taken there once.
+final class Handoff<Value>: @unchecked Sendable {
+    private var value: Value?
+    init(_ value: Value) { self.value = value }
+    func take() -> Value {
+        defer { value = nil }
+        return value!
+    }
+}
