@@ -46,9 +46,9 @@ run: release
 
 test-deps: deps
 	$(call apt_install,$(TEST_DEPS))
-	@if [ ! -x $(PY) ] || ! $(PY) -c 'import pytest' 2>/dev/null; then \
-	  echo "creating $(VENV) (pytest)"; \
-	  python3 -m venv $(VENV) && $(PY) -m pip install -q --disable-pip-version-check pytest; \
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import pytest, twilio, vonage' 2>/dev/null; then \
+	  echo "creating $(VENV) (pytest; twilio and vonage SDKs for the SMS signature tests)"; \
+	  python3 -m venv $(VENV) && $(PY) -m pip install -q --disable-pip-version-check pytest twilio vonage; \
 	fi
 
 unit: deps

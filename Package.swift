@@ -37,6 +37,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .executableTarget(name: "switchboard", dependencies: ["SwitchboardDaemon"], swiftSettings: swiftSettings),
         .executableTarget(name: "switchboard-bench", path: "Sources/SwitchboardBench", swiftSettings: swiftSettings),
+        .executableTarget(name: "switchboard-simulate", dependencies: ["SwitchboardCore"], path: "Sources/SwitchboardSimulator", swiftSettings: swiftSettings),
 
         .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore"]),
         .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore"]),

@@ -73,6 +73,9 @@ public struct AdapterRegistry: Sendable {
     /// Every adapter type shipped with Switchboard.
     public static let standard = AdapterRegistry(types: [
         LocalAdapterSettings.adapterType,
+        TwilioAdapterSettings.adapterType,
+        VonageAdapterSettings.adapterType,
+        SMSWebhookSettings.adapterType,
     ])
 
     public func type(named name: String) -> AdapterType? {

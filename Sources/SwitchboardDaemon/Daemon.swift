@@ -347,10 +347,15 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - Health
 
-    /// True while the parts that must make progress do. The store's writer counts as wedged when
+    /// True while the parts that must make progress do: every listener's event loop answered
+    /// the previous probe, and the store's writer is not wedged. The writer counts as wedged when
     /// messages have been waiting and no batch was committed between two checks; the watchdog
     /// pings only while this holds, so systemd restarts a daemon that stopped making progress.
     public func isHealthy() -> Bool {
+        let listeners = running.withLock { Array($0.listeners.values) }
+        // Probe every loop (each call also sends the next probe), then judge.
+        let loopsAlive = listeners.map { $0.server.isResponsive() }.allSatisfy { $0 }
+        guard loopsAlive else { return false }
         let committed = store.metrics.batchesCommitted
         let pending = store.pendingCount
         return progress.withLock { last in

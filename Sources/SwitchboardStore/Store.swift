@@ -56,20 +56,18 @@ public final class Store: Sendable {
         running.enter()
         let thread = Thread {
             writerThread.id.store(UInt(pthread_self()), ordering: .releasing)
-            defer {
-                readers.close()
-                running.leave()
-            }
-            let writer: StoreWriter
             do throws(StoreError) {
-                writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics)
+                // The writer (and its connection) lives in this scope only: by the time
+                // `running.leave()` lets `close()` return, the database file is closed.
+                let writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics)
+                startup.finish(.success(()))
+                writer.run(queue)
+                logger.info("store closed", ["path": path])
             } catch {
                 startup.finish(.failure(error))
-                return
             }
-            startup.finish(.success(()))
-            writer.run(queue)
-            logger.info("store closed", ["path": path])
+            readers.close()
+            running.leave()
         }
         thread.name = "store-writer"
         thread.start()

@@ -99,6 +99,22 @@ import Testing
         }
     }
 
+    /// Inputs built to make a naive parser quadratic finish quickly.
+    @Test(.timeLimit(.minutes(1)))
+    func hostileInputsStayLinear() throws {
+        let started = ContinuousClock.now
+        let words = String(repeating: "=?x?b?A", count: 15_000)
+        let subject = try MailParser.parse(Array("From: a@example.com\r\nSubject: \(words)\r\nTo: \(words)\r\n\r\n".utf8))
+        #expect(subject.subject?.hasPrefix("=?x?b?A") == true)
+        let html = String(repeating: "<a href=x>", count: 50_000) + String(repeating: "<!--", count: 10_000)
+        _ = HTMLText.text(from: html)
+        var body = "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        body += String(repeating: "--b\r\n\r\n", count: 400)
+        _ = try MailParser.parse(Array(body.utf8))
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(20), "took \(elapsed)")
+    }
+
     @Test func garbageIsNotAMessage() {
         for input in [[UInt8](), Array("no colon on this line\r\n\r\nbody".utf8), [0x00, 0xFF, 0xFE], Array(" leading space: x".utf8)] {
             #expect(throws: MailParseError.self) { try MailParser.parse(input) }

@@ -462,13 +462,56 @@ struct HTTPServerTests {
 
     @Test func largeResponseToASlowReader() throws {
         let pattern = [UInt8]((0..<1021).map { UInt8(truncatingIfNeeded: $0 % 251) })
-        var body: [UInt8] = []
-        for _ in 0..<4096 { body.append(contentsOf: pattern) }
+        var bytes: [UInt8] = []
+        for _ in 0..<4096 { bytes.append(contentsOf: pattern) }
+        let body = bytes
         let server = try TestServer(.tcp) { _, responder in responder.send(HTTPResponse(body: body)) }
         let client = try server.connect()
         try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         usleep(100_000) // the server fills the socket buffers and waits for EPOLLOUT
         let response = try client.readResponse()
         #expect(response.body == body)
+    }
+
+    @Test(arguments: Transport.allCases)
+    func stopAcceptingKeepsOpenConnections(_ transport: Transport) throws {
+        let server = try TestServer(transport)
+        let client = try server.connect()
+        try client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        server.server.stopAccepting()
+        #expect(TestServer.eventually { (try? server.connect()) == nil })
+        try client.send("GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == "GET /2\n")
+    }
+
+    @Test func clientThatStopsReadingHitsTheWriteTimeout() throws {
+        let body = [UInt8](repeating: 0x62, count: 32 * 1024 * 1024)
+        let server = try TestServer(.tcp, configure: { $0.writeTimeout = .milliseconds(200) }) { _, responder in
+            responder.send(HTTPResponse(body: body))
+        }
+        let client = try server.connect()
+        try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(TestServer.eventually { server.server.statistics.writeTimeouts == 1 })
+        #expect(TestServer.eventually { server.server.statistics.connectionsActive == 0 })
+    }
+
+    @Test(arguments: Transport.allCases)
+    func pipelinedFloodWithUnreadResponsesIsServedInOrder(_ transport: Transport) throws {
+        let server = try TestServer(transport, configure: { $0.maxPendingOutputBytes = 64 * 1024 }) { request, responder in
+            responder.send(HTTPResponse(headers: ["X-Path": request.path], body: [UInt8](repeating: 0x63, count: 16 * 1024)))
+        }
+        let client = try server.connect()
+        let count = 600
+        var batch = ""
+        for i in 0..<count { batch += "GET /\(i) HTTP/1.1\r\nHost: x\r\n\r\n" }
+        try client.send(batch)
+        usleep(100_000) // the server fills the socket buffers, then stops reading and parsing
+        for i in 0..<count {
+            let response = try client.readResponse()
+            #expect(response.header("X-Path") == "/\(i)")
+            if response.header("X-Path") != "/\(i)" { break }
+        }
+        #expect(server.server.statistics.requests == count)
     }
 }

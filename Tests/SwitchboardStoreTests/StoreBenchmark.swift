@@ -37,6 +37,7 @@ struct StoreBenchmark {
         }
         let finished = DispatchGroup()
         let failures = Atomic<Int>(0)
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
         let writtenBefore = Self.bytesWritten()
         let threadsBefore = Self.threadCPU()
         let start = DispatchTime.now().uptimeNanoseconds
@@ -73,13 +74,13 @@ struct StoreBenchmark {
         print(String(format: """
             store bench: 16 producers x window %d, synchronous=%@: %d messages in %.2f s = %.0f msg/s; \
             %d batches (avg %.1f), commit p50 %.2f ms p99 %.2f ms, ack p50 %.2f ms p99 %.2f ms; \
-            %d contacts, %d conversations, %.1f MB, %.1f KB written per message, writer thread CPU %.1f µs per message
+            %d contacts, %d conversations, %.1f MB, %.1f KB written per message, writer thread CPU %.1f µs per message; load average %@ at start
             """, window, Self.synchronous.rawValue, producers * perProducer, seconds, rate, metrics.batchesCommitted, metrics.averageBatchSize,
             metrics.commitLatency.p50 * 1000, metrics.commitLatency.p99 * 1000,
             metrics.acknowledgeLatency.p50 * 1000, metrics.acknowledgeLatency.p99 * 1000,
             stats.contacts, stats.conversations, Double(stats.databaseBytes) / 1e6,
             Double(written) / 1024 / Double(producers * perProducer),
-            writerCPU * 1e6 / Double(producers * perProducer)))
+            writerCPU * 1e6 / Double(producers * perProducer), String(load)))
         #expect(failures.load(ordering: .relaxed) == 0)
         #expect(stats.messages == producers * perProducer)
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// RFC 5322 address lists, read leniently: display names as atoms, quoted strings (with RFC 2047
 /// words inside, which is wrong but common) and encoded words; comments; groups
 /// (`undisclosed-recipients:;`); obsolete routes (`<@relay:jane@example.com>`); the old
@@ -147,7 +145,7 @@ enum AddressParser {
         for token in tokens {
             if case .comment(let value) = token {
                 let text = String(decoding: value, as: UTF8.self)
-                let decoded = (text.contains("=?") ? EncodedWords.decode(text) : text).trimmingCharacters(in: .whitespaces)
+                let decoded = (text.mayHaveEncodedWord ? EncodedWords.decode(text) : text).trimmedWhitespace
                 if !decoded.isEmpty { return decoded }
             }
         }
@@ -170,8 +168,8 @@ enum AddressParser {
             }
         }
         let text = String(decoding: parts, as: UTF8.self)
-        let decoded = text.contains("=?") ? EncodedWords.decode(text) : text
-        let name = decoded.trimmingCharacters(in: .whitespaces)
+        let decoded = text.mayHaveEncodedWord ? EncodedWords.decode(text) : text
+        let name = decoded.trimmedWhitespace
         return name.isEmpty ? nil : name
     }
 }

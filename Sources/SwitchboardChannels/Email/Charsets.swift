@@ -1,5 +1,5 @@
-import Foundation
 import Glibc
+import Synchronization
 
 /// Turns bytes in a declared charset into a Swift string.
 ///
@@ -70,11 +70,20 @@ enum Charsets {
     }
 
     static func decoder(for label: String?) -> Decoder {
-        guard var name = label?.lowercased() else { return .guess }
-        name = name.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'"))
-        if let star = name.firstIndex(of: "*") { name = String(name[..<star]) }  // RFC 2231 language suffix
-        guard !name.isEmpty, name.utf8.count <= 40,
-              name.utf8.allSatisfy({ isLabelByte($0) }) else { return .guess }
+        guard let label else { return .guess }
+        // Lower-cased, without quotes and white space, without an RFC 2231 `*lang` suffix.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(label.utf8.count)
+        for byte in label.utf8 {
+            if byte == UInt8(ascii: "*") { break }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == 0x20 || byte == 0x09 { continue }
+            guard bytes.count < 40 else { return .guess }
+            let lower = MIMEParameters.lowercase(byte)
+            guard isLabelByte(lower) else { return .guess }
+            bytes.append(lower)
+        }
+        guard !bytes.isEmpty else { return .guess }
+        var name = String(decoding: bytes, as: UTF8.self)
         switch name {
         case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8": return .utf8
         case "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us", "us", "unknown-8bit", "x-unknown",
@@ -167,18 +176,32 @@ enum Charsets {
         }
     }
 
+    /// Charsets iconv was asked about: known ones keep one descriptor open for the life of the
+    /// process. That descriptor is never used to convert (each call opens its own, so nothing is
+    /// shared between threads); it only keeps glibc from unloading the charset's module, which
+    /// would otherwise be loaded and unloaded on every call (a dlopen each time).
+    private static let residents = Mutex<[String: Bool]>([:])
+
     /// Whether iconv knows the charset.
     static func canOpen(_ charset: String) -> Bool {
+        if let known = residents.withLock({ $0[charset] }) { return known }
         let descriptor = iconv_open("UTF-8", charset)
-        if Int(bitPattern: descriptor) == -1 { return false }
-        iconv_close(descriptor)
-        return true
+        let known = Int(bitPattern: descriptor) != -1
+        residents.withLock { table in
+            if table[charset] == nil && table.count < 256 {
+                table[charset] = known
+            } else if known {
+                iconv_close(descriptor)
+            }
+        }
+        return known
     }
 
     private static let replacement: [UInt8] = [0xEF, 0xBF, 0xBD]
 
     /// Converts through iconv to UTF-8; nil when iconv does not know the charset.
     static func viaIconv(_ bytes: [UInt8], from charset: String) -> String? {
+        guard canOpen(charset) else { return nil }
         if bytes.isEmpty { return "" }
         let descriptor = iconv_open("UTF-8", charset)
         if Int(bitPattern: descriptor) == -1 { return nil }

@@ -61,11 +61,6 @@ enum EncodedWords {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Whether `bytes[start...]` begins with a complete encoded word.
-    static func startsWord(_ bytes: [UInt8], at start: Int) -> Bool {
-        parseWord(bytes, at: start) != nil
-    }
-
     private static func parseWord(_ bytes: [UInt8], at start: Int) -> Word? {
         var index = start + 2
         let charsetStart = index
@@ -80,13 +75,16 @@ enum EncodedWords {
         guard encoding == UInt8(ascii: "b") || encoding == UInt8(ascii: "q") else { return nil }
         let textStart = index + 3
         var end = textStart
-        while end + 1 < bytes.count {
+        // RFC 2047 allows 75 characters; broken mailers write longer words, but a bound keeps a
+        // header full of unterminated `=?` from costing quadratic time.
+        let limit = min(bytes.count, textStart + 2048)
+        while end + 1 < limit {
             let byte = bytes[end]
             if byte == UInt8(ascii: "?") && bytes[end + 1] == UInt8(ascii: "=") { break }
             if byte <= 0x20 { return nil }
             end += 1
         }
-        guard end + 1 < bytes.count else { return nil }
+        guard end + 1 < limit else { return nil }
         let text = bytes[textStart..<end]
         let decoded = encoding == UInt8(ascii: "b")
             ? TransferDecoding.base64(Array(text))

@@ -1,5 +1,3 @@
-import Foundation
-
 /// HTML mail bodies turned into readable plain text, for classification and for agents who read
 /// text: block elements become line breaks, paragraphs blank lines, list items `- ` or `1. `,
 /// table cells are separated by spaces, blockquotes are prefixed with `> ` (so quoted replies can
@@ -198,9 +196,10 @@ public enum HTMLText {
                 if cellInRow > 0 { pendingSpace = true }
                 cellInRow += 1
             case "a":
-                links.append((href: attributes["href"] ?? "", start: output.count))
+                // Links do not nest; a bound keeps unclosed ones from costing quadratic time.
+                if links.count < 16 { links.append((href: attributes["href"] ?? "", start: output.count)) }
             case "img":
-                if let alt = attributes["alt"]?.trimmingCharacters(in: .whitespacesAndNewlines), !alt.isEmpty {
+                if let alt = attributes["alt"]?.trimmedWhitespace, !alt.isEmpty {
                     text(alt)
                 }
             default:
@@ -228,10 +227,10 @@ public enum HTMLText {
         }
 
         mutating func finishLink(_ link: (href: String, start: Int)) {
-            let href = link.href.trimmingCharacters(in: .whitespacesAndNewlines)
+            let href = link.href.trimmedWhitespace
             guard !href.isEmpty, !href.hasPrefix("#"), !href.lowercased().hasPrefix("javascript:"),
                   link.start <= output.count else { return }
-            let shown = String(decoding: output[link.start...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let shown = String(decoding: output[link.start...], as: UTF8.self).trimmedWhitespace
             guard !shown.isEmpty else { return }
             func bare(_ value: String) -> String {
                 var value = value.lowercased()
@@ -355,15 +354,23 @@ public enum HTMLText {
         mutating func finish() -> String {
             for link in links.reversed() { finishLink(link) }
             links.removeAll()
-            var lines = String(decoding: output, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-                .map { line -> Substring in
-                    var line = line
-                    while line.last == " " || line.last == "\t" { line = line.dropLast() }
-                    return line
+            // Trailing spaces off every line, blank lines off both ends.
+            var result: [UInt8] = []
+            result.reserveCapacity(output.count)
+            var lineStart = 0
+            while lineStart <= output.count {
+                var lineEnd = lineStart
+                while lineEnd < output.count && output[lineEnd] != 0x0A { lineEnd += 1 }
+                var contentEnd = lineEnd
+                while contentEnd > lineStart && (output[contentEnd - 1] == 0x20 || output[contentEnd - 1] == 0x09) { contentEnd -= 1 }
+                if contentEnd > lineStart || !result.isEmpty {
+                    result.append(contentsOf: output[lineStart..<contentEnd])
+                    result.append(0x0A)
                 }
-            while lines.first?.isEmpty == true { lines.removeFirst() }
-            while lines.last?.isEmpty == true { lines.removeLast() }
-            return lines.joined(separator: "\n")
+                lineStart = lineEnd + 1
+            }
+            while result.last == 0x0A { result.removeLast() }
+            return String(decoding: result, as: UTF8.self)
         }
     }
 

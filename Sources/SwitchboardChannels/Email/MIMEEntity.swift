@@ -1,5 +1,3 @@
-import Foundation
-
 /// One node of a mail's MIME tree, pointing into the raw bytes. Internal: the parser builds the
 /// tree, then reads the text and attachments out of it.
 struct MIMEEntity {
@@ -23,7 +21,7 @@ struct MIMEEntity {
     /// Content-Disposition filename, else Content-Type name.
     var filename: String? {
         for candidate in [dispositionParameters["filename"], typeParameters["name"]] {
-            if let name = candidate?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty { return name }
+            if let name = candidate?.trimmedWhitespace, !name.isEmpty { return name }
         }
         return nil
     }

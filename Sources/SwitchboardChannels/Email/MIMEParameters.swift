@@ -91,7 +91,7 @@ struct MIMEParameters: Sendable, Hashable {
         let rfc2231 = pieces.filter { $0.section != nil || $0.extended }
         guard !rfc2231.isEmpty else {
             let plain = String(decoding: pieces[0].value, as: UTF8.self)
-            return plain.contains("=?") ? EncodedWords.decode(plain) : plain
+            return plain.mayHaveEncodedWord ? EncodedWords.decode(plain) : plain
         }
         // Sorted by section; duplicates keep their first appearance.
         var seen = Set<Int>()
@@ -114,7 +114,7 @@ struct MIMEParameters: Sendable, Hashable {
             }
         }
         let text = Charsets.decode(bytes, charset: charset ?? "utf-8")
-        return text.contains("=?") ? EncodedWords.decode(text) : text
+        return text.mayHaveEncodedWord ? EncodedWords.decode(text) : text
     }
 
     private static func percentDecoded(_ value: ArraySlice<UInt8>) -> [UInt8] {

@@ -79,53 +79,84 @@ extension MIMETreeParser {
         UnsafeBufferPointer(rebasing: bytes[entity.body])
     }
 
-    private func transferDecoded(_ entity: MIMEEntity) -> [UInt8] {
-        let raw = bodyBuffer(entity)
-        switch entity.transferEncoding {
-        case "base64": return TransferDecoding.base64(raw)
-        case "quoted-printable": return TransferDecoding.quotedPrintable(raw)
-        default: return Array(raw)
-        }
-    }
-
     /// A text part's characters, `\n` line ends, format=flowed joined (RFC 3676).
     mutating func decodeText(_ entity: MIMEEntity) -> String {
-        var decoded = transferDecoded(entity)
+        let charset = entity.typeParameters["charset"]
+        let decoder = Charsets.decoder(for: charset)
+        // Line breaks are normalized while decoding when the charset allows it (one pass less).
+        let asciiCompatible = decoder.isASCIICompatible
+        let raw = bodyBuffer(entity)
+        var decoded: [UInt8]
+        switch entity.transferEncoding {
+        case "base64": decoded = TransferDecoding.base64(raw)
+        case "quoted-printable": decoded = TransferDecoding.quotedPrintable(raw, keepCR: !asciiCompatible)
+        default: decoded = asciiCompatible ? TransferDecoding.copyNormalizingLineBreaks(raw) : Array(raw)
+        }
         if decoded.count > limits.maxTextBytes {
             decoded.removeSubrange(limits.maxTextBytes...)
             defects.append(MailDefect(code: "text_truncated", place: entity.path))
         }
-        let charset = entity.typeParameters["charset"]
-        if let charset, case .iconv(let name) = Charsets.decoder(for: charset), !Charsets.canOpen(name) {
+        if case .iconv(let name) = decoder, !Charsets.canOpen(name) {
             defects.append(MailDefect(code: "unknown_charset", place: entity.path))
         }
-        var text = Charsets.decode(decoded, charset: charset)
-        text = Self.normalizingLineBreaks(text)
+        var text: String
+        if asciiCompatible {
+            Self.normalizeLineBreaks(&decoded)  // lone CRs left by QP soft breaks, base64 bodies
+            text = Charsets.decode(decoded, charset: charset)
+        } else {
+            text = Self.normalizingLineBreaks(Charsets.decode(decoded, charset: charset))
+        }
         if entity.typeParameters["format"]?.lowercased() == "flowed" {
             text = FlowedText.unflow(text, deleteSpace: entity.typeParameters["delsp"]?.lowercased() == "yes")
         }
         return text
     }
 
-    static func normalizingLineBreaks(_ text: String) -> String {
-        guard text.utf8.contains(0x0D) else { return text }
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count)
-        var previousCR = false
-        for byte in text.utf8 {
-            if byte == 0x0D {
-                output.append(0x0A)
-                previousCR = true
-                continue
+    /// CRLF and lone CR become LF, in place (for ASCII-compatible bytes).
+    static func normalizeLineBreaks(_ bytes: inout [UInt8]) {
+        guard let first = bytes.firstIndex(of: 0x0D) else { return }
+        let kept = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+            var written = first
+            var index = first
+            let count = buffer.count
+            while index < count {
+                let byte = buffer[index]
+                if byte == 0x0D {
+                    buffer[written] = 0x0A
+                    if index + 1 < count && buffer[index + 1] == 0x0A { index += 1 }
+                } else {
+                    buffer[written] = byte
+                }
+                written += 1
+                index += 1
             }
-            if byte == 0x0A && previousCR {
-                previousCR = false
-                continue
-            }
-            previousCR = false
-            output.append(byte)
+            return written
         }
-        return String(decoding: output, as: UTF8.self)
+        bytes.removeSubrange(kept...)
+    }
+
+    static func normalizingLineBreaks(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { input -> String? in
+            guard input.contains(0x0D) else { return nil }
+            return String(unsafeUninitializedCapacity: input.count) { output in
+                var written = 0
+                var index = 0
+                let count = input.count
+                while index < count {
+                    let byte = input[index]
+                    if byte == 0x0D {
+                        output[written] = 0x0A
+                        if index + 1 < count && input[index + 1] == 0x0A { index += 1 }
+                    } else {
+                        output[written] = byte
+                    }
+                    written += 1
+                    index += 1
+                }
+                return written
+            }
+        } ?? text
     }
 
     mutating func attachment(_ entity: MIMEEntity) -> MailAttachment {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Why a mail was sent by a machine rather than a person. Such mail is stored like any other but
 /// never auto-answered, which is how mail loops between two auto-responders are avoided
 /// (RFC 3834).
@@ -32,15 +30,14 @@ public enum MailAutomation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Looks at the top-level headers (and the top content type) for the signs of automated mail.
-    static func detect(headers: [MailHeader], contentType: String, reportType: String?) -> MailAutomation? {
-        func value(_ name: String) -> String? {
-            headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
-        }
+    /// `value` looks up a top-level header by its lower-cased name.
+    static func detect(value lookup: (String) -> String?, contentType: String, reportType: String?) -> MailAutomation? {
+        func value(_ name: String) -> String? { lookup(name.lowercased()) }
         func token(_ raw: String) -> String {
             var text = Substring(raw)
             if let semicolon = text.firstIndex(of: ";") { text = text[..<semicolon] }
             if let paren = text.firstIndex(of: "(") { text = text[..<paren] }
-            return text.trimmingCharacters(in: .whitespaces).lowercased()
+            return text.trimmedWhitespace.lowercased()
         }
         if let raw = value("Auto-Submitted") {
             let kind = token(raw)
@@ -54,7 +51,7 @@ public enum MailAutomation: Sendable, Hashable, CustomStringConvertible {
             return .mailingList(header: name)
         }
         if let raw = value("X-Auto-Response-Suppress") {
-            let kind = raw.trimmingCharacters(in: .whitespaces)
+            let kind = raw.trimmedWhitespace
             if !kind.isEmpty && kind.lowercased() != "none" { return .autoResponseSuppress(kind) }
         }
         for name in ["X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-AutoReply-From", "X-Mail-Autoreply"]

@@ -10,32 +10,37 @@ enum MailDate {
     ]
 
     static func parse(_ text: String) -> Date? {
-        var cleaned = text
-        if let paren = cleaned.firstIndex(of: "(") { cleaned = String(cleaned[..<paren]) }
-        let tokens = cleaned.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map { $0.lowercased() }
+        var bytes = Array(text.utf8)
+        if let paren = bytes.firstIndex(of: UInt8(ascii: "(")) { bytes.removeSubrange(paren...) }
+        let tokens = bytes.split { $0 == 0x20 || $0 == 0x09 || $0 == UInt8(ascii: ",") || $0 == 0x0D || $0 == 0x0A }
         var day: Int?
         var month: Int?
         var year: Int?
         var time: (Int, Int, Int)?
         var offsetMinutes = 0
         for token in tokens {
-            if token.contains(":"), time == nil {
-                let fields = token.split(separator: ":").map { Int($0) }
-                guard fields.count >= 2, fields.allSatisfy({ $0 != nil }) else { continue }
+            if token.contains(UInt8(ascii: ":")) {
+                guard time == nil else { continue }
+                let fields = token.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map(number)
+                guard fields.count >= 2, fields.count <= 3, fields.allSatisfy({ $0 != nil }) else { continue }
                 time = (fields[0]!, fields[1]!, fields.count > 2 ? fields[2]! : 0)
-            } else if let first = token.first, first == "+" || first == "-", token.count == 5, let value = Int(token.dropFirst()) {
+            } else if let first = token.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-"), token.count == 5,
+                      let value = number(token.dropFirst()) {
                 let minutes = (value / 100) * 60 + value % 100
-                offsetMinutes = first == "-" ? -minutes : minutes
-            } else if let number = Int(token) {
+                offsetMinutes = first == UInt8(ascii: "-") ? -minutes : minutes
+            } else if let value = number(token) {
                 if day == nil && token.count <= 2 {
-                    day = number
+                    day = value
                 } else if year == nil {
-                    year = number
+                    year = value
                 }
-            } else if month == nil, token.count >= 3, let index = months.firstIndex(of: String(token.prefix(3))) {
-                month = index + 1
-            } else if let zone = zones[token] {
-                offsetMinutes = zone
+            } else {
+                let word = String(decoding: token.map(MIMEParameters.lowercase), as: UTF8.self)
+                if month == nil, word.utf8.count >= 3, let index = months.firstIndex(of: String(word.prefix(3))) {
+                    month = index + 1
+                } else if let zone = zones[word] {
+                    offsetMinutes = zone
+                }
             }
         }
         guard let day, let month, var year, (1...31).contains(day) else { return nil }
@@ -45,6 +50,16 @@ enum MailDate {
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offsetMinutes * 60
         return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 9 else { return nil }
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0") && digit <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's algorithm).

@@ -49,12 +49,12 @@ public struct MailMessage: Sendable, Hashable {
 
     /// The first header field with this name (case-insensitive), unfolded.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+        headers.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
 
     /// Every header field with this name, in order.
     public func headers(named name: String) -> [String] {
-        headers.filter { $0.name.caseInsensitiveCompare(name) == .orderedSame }.map(\.value)
+        headers.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
     }
 
     public init(headers: [MailHeader] = [], messageID: String? = nil, inReplyTo: [String] = [],

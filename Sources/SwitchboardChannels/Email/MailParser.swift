@@ -1,5 +1,3 @@
-import Foundation
-
 /// Reads one raw mail (RFC 5322 with MIME, RFC 2045–2049) into a `MailMessage`.
 ///
 /// Pure: bytes in, value out, no I/O and no shared state, so the same bytes always give the same
@@ -44,11 +42,11 @@ extension MIMETreeParser {
         message.to = headers.values("to").flatMap(AddressParser.parse)
         message.cc = headers.values("cc").flatMap(AddressParser.parse)
         message.subject = headers.value("subject").map { subject in
-            EncodedWords.decode(subject).trimmingCharacters(in: .whitespacesAndNewlines)
+            EncodedWords.decode(subject).trimmedWhitespace
         }
         message.date = headers.value("date").flatMap(MailDate.parse)
         let declared = MIMEParameters.parse(headers.value("content-type") ?? "")
-        message.automation = MailAutomation.detect(headers: headers.fields, contentType: declared.value,
+        message.automation = MailAutomation.detect(value: headers.value, contentType: declared.value,
                                                    reportType: declared["report-type"])
 
         var body = BodyParts()

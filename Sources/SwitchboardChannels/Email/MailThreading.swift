@@ -43,34 +43,38 @@ public enum MailThreading {
     /// Tolerates missing brackets, commas, and the prose some mailers put in In-Reply-To
     /// (`<id@host> (John's message of Monday)`).
     public static func messageIDs(in value: String) -> [String] {
+        let bytes = Array(value.utf8)
         var ids: [String] = []
-        var rest = Substring(value)
+        var index = 0
         var sawAngle = false
-        while let open = rest.firstIndex(of: "<") {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "<") else { index += 1; continue }
             sawAngle = true
-            let afterOpen = rest.index(after: open)
-            guard let close = rest[afterOpen...].firstIndex(of: ">") else {
-                let id = rest[afterOpen...].trimmingCharacters(in: .whitespaces)
-                if !id.isEmpty && !id.contains(" ") { ids.append(id) }
-                break
+            var end = index + 1
+            while end < bytes.count && bytes[end] != UInt8(ascii: ">") { end += 1 }
+            let inner = bytes[(index + 1)..<end]
+            let closed = end < bytes.count
+            if closed || !inner.contains(where: { $0 == 0x20 }) {
+                let id = inner.filter { !isSpace($0) }
+                if !id.isEmpty { ids.append(String(decoding: id, as: UTF8.self)) }
             }
-            let id = rest[afterOpen..<close].filter { !$0.isWhitespace }
-            if !id.isEmpty { ids.append(id) }
-            rest = rest[rest.index(after: close)...]
+            index = end + 1
         }
         if !sawAngle {
-            for word in value.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" }) where word.contains("@") {
-                ids.append(String(word))
+            for word in bytes.split(whereSeparator: { isSpace($0) || $0 == UInt8(ascii: ",") })
+            where word.contains(UInt8(ascii: "@")) {
+                ids.append(String(decoding: word, as: UTF8.self))
             }
         }
         return ids
     }
 
     static func stripAngles(_ value: String) -> String {
-        var text = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = value.trimmedWhitespace
         if text.hasPrefix("<") { text.removeFirst() }
         if let close = text.firstIndex(of: ">") { text = String(text[..<close]) }
-        return text.trimmingCharacters(in: .whitespaces)
+        return text.trimmedWhitespace
     }
 
     /// The contact identity: From (else Sender), normalized by the core's email rules.

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Content-Transfer-Encoding decoders, lenient the way mail needs: base64 skips line noise and
 /// tolerates missing or misplaced padding; quoted-printable keeps a malformed `=` as it is and
 /// drops the trailing white space that transports add (RFC 2045 §6.7).
@@ -89,50 +91,80 @@ enum TransferDecoding {
     /// Decodes quoted-printable. Line breaks are kept as they are (CRLF or LF); `=` at the end of
     /// a line (after optional white space) joins it to the next; `=XX` in either case is a byte;
     /// any other `=` stays literal.
-    static func quotedPrintable(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
+    static func quotedPrintable(_ input: UnsafeBufferPointer<UInt8>, keepCR: Bool = true) -> [UInt8] {
         let count = input.count
-        var lineStart = 0
-        while lineStart < count {
-            var lineEnd = lineStart
-            while lineEnd < count && input[lineEnd] != 0x0A { lineEnd += 1 }
-            let hasNewline = lineEnd < count
-            var contentEnd = lineEnd
-            let crlf = hasNewline && contentEnd > lineStart && input[contentEnd - 1] == 0x0D
-            if crlf { contentEnd -= 1 }
-            // Transport-added trailing white space is not content.
-            while contentEnd > lineStart && (input[contentEnd - 1] == 0x20 || input[contentEnd - 1] == 0x09) {
-                contentEnd -= 1
-            }
-            var soft = false
-            if contentEnd > lineStart && input[contentEnd - 1] == UInt8(ascii: "=") {
-                soft = true
-                contentEnd -= 1
-            }
-            var index = lineStart
-            while index < contentEnd {
-                let byte = input[index]
-                if byte == UInt8(ascii: "="), index + 2 < contentEnd,
-                   let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2]) {
-                    output.append(high << 4 | low)
-                    index += 3
+        // The output is never longer than the input.
+        return [UInt8](unsafeUninitializedCapacity: count) { output, written in
+            written = 0
+            var lineStart = 0
+            while lineStart < count {
+                var lineEnd = lineStart
+                if let base = input.baseAddress, let found = memchr(base + lineStart, 0x0A, count - lineStart) {
+                    lineEnd = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                 } else {
-                    output.append(byte)
-                    index += 1
+                    lineEnd = count
                 }
+                let hasNewline = lineEnd < count
+                var contentEnd = lineEnd
+                let crlf = hasNewline && contentEnd > lineStart && input[contentEnd - 1] == 0x0D
+                if crlf { contentEnd -= 1 }
+                // Transport-added trailing white space is not content.
+                while contentEnd > lineStart && (input[contentEnd - 1] == 0x20 || input[contentEnd - 1] == 0x09) {
+                    contentEnd -= 1
+                }
+                var soft = false
+                if contentEnd > lineStart && input[contentEnd - 1] == UInt8(ascii: "=") {
+                    soft = true
+                    contentEnd -= 1
+                }
+                var index = lineStart
+                while index < contentEnd {
+                    let byte = input[index]
+                    if byte == UInt8(ascii: "="), index + 2 < contentEnd,
+                       let high = hexValue(input[index + 1]), let low = hexValue(input[index + 2]) {
+                        output[written] = high << 4 | low
+                        index += 3
+                    } else {
+                        output[written] = byte
+                        index += 1
+                    }
+                    written += 1
+                }
+                if hasNewline && !soft {
+                    if crlf && keepCR {
+                        output[written] = 0x0D
+                        written += 1
+                    }
+                    output[written] = 0x0A
+                    written += 1
+                }
+                lineStart = lineEnd + 1
             }
-            if hasNewline && !soft {
-                if crlf { output.append(0x0D) }
-                output.append(0x0A)
-            }
-            lineStart = lineEnd + 1
         }
-        return output
     }
 
     static func quotedPrintable(_ bytes: [UInt8]) -> [UInt8] {
         bytes.withUnsafeBufferPointer { quotedPrintable($0) }
+    }
+
+    /// A copy with CRLF and lone CR turned into LF (text bodies in ASCII-compatible charsets).
+    static func copyNormalizingLineBreaks(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let count = input.count
+        return [UInt8](unsafeUninitializedCapacity: count) { output, written in
+            written = 0
+            var index = 0
+            while index < count {
+                let byte = input[index]
+                if byte == 0x0D {
+                    output[written] = 0x0A
+                    if index + 1 < count && input[index + 1] == 0x0A { index += 1 }
+                } else {
+                    output[written] = byte
+                }
+                written += 1
+                index += 1
+            }
+        }
     }
 
     /// RFC 2047 "Q": quoted-printable where `_` is a space.

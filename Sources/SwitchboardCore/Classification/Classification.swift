@@ -1,7 +1,7 @@
 /// The classifier's verdict on one inbound message: what it is about, how sure the classifier
 /// is, what came next, how frustrated the customer sounds, and why. Stored with the message and
 /// shown to agents and admins, so every field is plain data.
-public struct Classification: Sendable, Hashable {
+public struct Classification: Sendable, Hashable, Codable {
     /// The type the router uses: a rule's type, the model's best type, or `other` when the model
     /// was not confident enough.
     public var type: InquiryType
@@ -25,7 +25,7 @@ public struct Classification: Sendable, Hashable {
 }
 
 /// An inquiry type with the model's probability for it.
-public struct ScoredType: Sendable, Hashable {
+public struct ScoredType: Sendable, Hashable, Codable {
     public var type: InquiryType
     public var score: Double
 
@@ -37,7 +37,7 @@ public struct ScoredType: Sendable, Hashable {
 
 /// Why a classification came out the way it did: the explanation admins read when a message
 /// lands in the wrong queue.
-public enum ClassificationDecision: Sendable, Hashable {
+public enum ClassificationDecision: Sendable, Hashable, Codable {
     /// An admin rule matched; `matched` is the phrase or the text the pattern matched.
     case rule(id: String, matched: String)
     /// The statistical model decided; the features that pushed hardest towards its choice.
@@ -51,10 +51,43 @@ public enum ClassificationDecision: Sendable, Hashable {
         if case .rule(let id, _) = self { return id }
         return nil
     }
+
+    /// One line for admins: `rule gdpr-request (matched "delete my data")`,
+    /// `model: word:refund (+0.210), words:charged twice (+0.120)`,
+    /// `below threshold (model said billing): …`.
+    public var summary: String {
+        switch self {
+        case .rule(let id, let matched):
+            return "rule \(id) (matched \"\(matched)\")"
+        case .model(let features):
+            return "model: " + (features.isEmpty ? "no known features" : features.map(\.description).joined(separator: ", "))
+        case .belowThreshold(let original, let features):
+            return "below threshold (model said \(original)): "
+                + (features.isEmpty ? "no known features" : features.map(\.description).joined(separator: ", "))
+        }
+    }
+}
+
+extension Classification: CustomStringConvertible {
+    /// What `switchboard classify` prints.
+    public var description: String {
+        var lines = ["type        \(type)", "confidence  \(String(classifierDecimal: confidence))"]
+        if !runnerUps.isEmpty {
+            lines.append("runner-ups  " + runnerUps.map { "\($0.type) \(String(classifierDecimal: $0.score))" }
+                .joined(separator: ", "))
+        }
+        lines.append("decided by  \(decidedBy.summary)")
+        var frustrationLine = "frustration \(String(classifierDecimal: frustration.score))"
+            + " (angry \(String(classifierDecimal: frustration.angry)), urgent \(String(classifierDecimal: frustration.urgent))"
+            + (frustration.repeatedContact ? ", repeated contact" : "") + ")"
+        if !frustration.cues.isEmpty { frustrationLine += ": " + frustration.cues.joined(separator: ", ") }
+        lines.append(frustrationLine)
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// One feature of a message and how much it added to the winning type's score.
-public struct FeatureContribution: Sendable, Hashable, CustomStringConvertible {
+public struct FeatureContribution: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Human-readable: `word:refund`, `words:my order`, `chars:fund`.
     public var feature: String
     public var weight: Double

@@ -123,10 +123,9 @@ public struct Classifier: Sendable {
 
         var probabilities = [Double](repeating: 0, count: types.count)
         var prediction: ModelPrediction? = nil
-        var features = HashedFeatures()
+        var occurrences: [ScoredOccurrence] = []
         if let model {
-            features = FeatureExtraction.extract(tokens, model.featureOptions)
-            let predicted = model.predict(features: features)
+            let predicted = model.predict(tokens: tokens, occurrences: &occurrences)
             for (output, probability) in predicted.probabilities.enumerated() {
                 probabilities[typeOfOutput[output]] += probability
             }
@@ -157,7 +156,7 @@ public struct Classifier: Sendable {
                 explainingClass = index
             }
         }
-        let topFeatures = model.topFeatures(tokens: tokens, features: features, fineClass: explainingClass,
+        let topFeatures = model.topFeatures(tokens: tokens, occurrences: occurrences, fineClass: explainingClass,
                                             limit: configuration.explanationFeatureCount)
         if confidence < configuration.confidenceThreshold && best != otherIndex {
             return Classification(type: .other, confidence: confidence,

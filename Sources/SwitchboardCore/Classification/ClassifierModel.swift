@@ -30,6 +30,9 @@ public struct ClassifierModel: Sendable {
     /// `rowCount × classCount`, row-major.
     let weights: [Float]
     let bias: [Float]
+    /// The same rows padded to a multiple of 8 classes, for SIMD scoring.
+    let paddedWeights: [Float]
+    let paddedStride: Int
 
     public var classCount: Int { labels.count }
     public var rowCount: Int { rowBuckets.count }
@@ -62,6 +65,13 @@ public struct ClassifierModel: Sendable {
         }
         self.outputLabels = outputs
         self.outputOfClass = outputOfClass
+        let stride = (labels.count + 7) / 8 * 8
+        var padded = [Float](repeating: 0, count: rowBuckets.count * stride)
+        for row in 0..<rowBuckets.count {
+            for target in 0..<labels.count { padded[row * stride + target] = weights[row * labels.count + target] }
+        }
+        self.paddedWeights = padded
+        self.paddedStride = stride
         var rowOfBucket = [Int32](repeating: -1, count: 1 << featureOptions.hashBits)
         for (row, bucket) in rowBuckets.enumerated() { rowOfBucket[Int(bucket)] = Int32(row) }
         self.rowOfBucket = rowOfBucket
@@ -88,33 +98,37 @@ public struct ClassifierModel: Sendable {
     }
 
     public func predict(tokens: TokenizedMessage) -> ModelPrediction {
-        predict(features: FeatureExtraction.extract(tokens, featureOptions))
+        var occurrences: [ScoredOccurrence] = []
+        return predict(tokens: tokens, occurrences: &occurrences)
     }
 
-    func predict(features: HashedFeatures) -> ModelPrediction {
+    /// Predicts, and leaves in `occurrences` what `topFeatures` needs to explain the result.
+    func predict(tokens: TokenizedMessage, occurrences: inout [ScoredOccurrence]) -> ModelPrediction {
+        let raw = scores(tokens: tokens, occurrences: &occurrences)
+        return prediction(fromScores: raw)
+    }
+
+    /// Probabilities from raw scores: softmax over fine classes, summed per output label.
+    func prediction(fromScores raw: [Float]) -> ModelPrediction {
         let classes = classCount
-        var raw = [Float](repeating: 0, count: classes)
-        raw.withUnsafeMutableBufferPointer { scores(features, into: $0) }
-        var fineProbabilities = [Double](repeating: 0, count: classes)
-        var maximum = -Double.infinity
+        var maximum = -Float.infinity
         var bestClass = 0
-        for index in 0..<classes where Double(raw[index]) > maximum {
-            maximum = Double(raw[index])
+        for index in 0..<classes where raw[index] > maximum {
+            maximum = raw[index]
             bestClass = index
         }
+        var probabilities = [Double](repeating: 0, count: outputLabels.count)
         var total = 0.0
         for index in 0..<classes {
-            let value = exp((Double(raw[index]) - maximum) * temperature)
-            fineProbabilities[index] = value
+            let value = exp(Double(raw[index] - maximum) * temperature)
+            probabilities[outputOfClass[index]] += value
             total += value
         }
-        var probabilities = [Double](repeating: 0, count: outputLabels.count)
-        for index in 0..<classes {
-            fineProbabilities[index] /= total
-            probabilities[outputOfClass[index]] += fineProbabilities[index]
-        }
         var best = 0
-        for index in probabilities.indices where probabilities[index] > probabilities[best] { best = index }
+        for index in probabilities.indices {
+            probabilities[index] /= total
+            if probabilities[index] > probabilities[best] { best = index }
+        }
         // The fine class that explains the chosen output: the best-scoring one mapped to it.
         var explainingClass = bestClass
         if outputOfClass[bestClass] != best {
@@ -128,51 +142,67 @@ public struct ClassifierModel: Sendable {
                                fineLabel: labels[explainingClass], fineClass: explainingClass, scores: raw)
     }
 
-    /// Raw linear scores (`bias + w·x`) per class into `scores`.
-    func scores(_ features: HashedFeatures, into scores: UnsafeMutableBufferPointer<Float>) {
+    /// Raw linear scores (`bias + w·x`) per class, straight from the tokens: one walk over the
+    /// feature occurrences that looks up each one's row and sums the squared IDF per group, then
+    /// one walk over the known occurrences that adds `value × row` to the scores.
+    ///
+    /// Normalization: a group's vector is divided by √(Σ over occurrences of idf²), which is
+    /// √(Σ tf·idf²) over distinct features. It equals the L2 norm when no feature repeats and
+    /// needs no deduplication; training uses the same formula (`featureValues`), so the model
+    /// sees identical vectors in training and in use.
+    func scores(tokens: TokenizedMessage, occurrences: inout [ScoredOccurrence]) -> [Float] {
         let classes = classCount
-        let sublinear = featureOptions.sublinearTF
-        bias.withUnsafeBufferPointer { bias in
-            for index in 0..<classes { scores[index] = bias[index] }
+        let bound = FeatureExtraction.occurrenceBound(tokens, featureOptions)
+        var squares: (word: Float, char: Float) = (0, 0)
+        var wordEnd = 0
+        occurrences = [ScoredOccurrence](unsafeUninitializedCapacity: bound) { buffer, count in
+            var known = 0
+            rowOfBucket.withUnsafeBufferPointer { rowOfBucket in
+                idf.withUnsafeBufferPointer { idf in
+                    FeatureExtraction.forEachFeature(tokens, featureOptions) { bucket, origin in
+                        let row = rowOfBucket[Int(bucket)]
+                        if row < 0 { return }
+                        let weight = idf[Int(row)]
+                        if origin.group == .word {
+                            squares.word += weight * weight
+                            wordEnd = known &+ 1
+                        } else {
+                            squares.char += weight * weight
+                        }
+                        buffer[known] = ScoredOccurrence(row: row, value: weight, origin: origin.packed)
+                        known &+= 1
+                    }
+                }
+            }
+            count = known
         }
-        rowOfBucket.withUnsafeBufferPointer { rowOfBucket in
-            idf.withUnsafeBufferPointer { idf in
-                weights.withUnsafeBufferPointer { weights in
-                    features.buckets.withUnsafeBufferPointer { buckets in
-                        features.counts.withUnsafeBufferPointer { counts in
-                            @inline(__always)
-                            func accumulate(_ range: Range<Int>, _ groupWeight: Float) {
-                                if range.isEmpty || groupWeight == 0 { return }
-                                var squares: Float = 0
-                                for feature in range {
-                                    let row = rowOfBucket[Int(buckets[feature])]
-                                    if row < 0 { continue }
-                                    let value = termFrequency(counts[feature], sublinear) * idf[Int(row)]
-                                    squares += value * value
-                                }
-                                if squares == 0 { return }
-                                let scale = groupWeight / squares.squareRoot()
-                                for feature in range {
-                                    let row = Int(rowOfBucket[Int(buckets[feature])])
-                                    if row < 0 { continue }
-                                    let value = termFrequency(counts[feature], sublinear) * idf[row] * scale
-                                    let base = row &* classes
-                                    for index in 0..<classes {
-                                        scores[index] += value * weights[base &+ index]
-                                    }
-                                }
-                            }
-                            accumulate(0..<features.wordCount, featureOptions.wordWeight)
-                            accumulate(features.wordCount..<buckets.count, featureOptions.charWeight)
+        let wordScale = squares.word > 0 ? featureOptions.wordWeight / squares.word.squareRoot() : 0
+        let charScale = squares.char > 0 ? featureOptions.charWeight / squares.char.squareRoot() : 0
+        let lanes = paddedStride / 8
+        var raw = bias
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes) { sums in
+            sums.initialize(repeating: .zero)
+            paddedWeights.withUnsafeBytes { weights in
+                occurrences.withUnsafeMutableBufferPointer { occurrences in
+                    for index in 0..<occurrences.count {
+                        let value = occurrences[index].value * (index < wordEnd ? wordScale : charScale)
+                        occurrences[index].value = value
+                        let splat = SIMD8<Float>(repeating: value)
+                        let base = Int(occurrences[index].row) &* paddedStride &* 4
+                        for lane in 0..<lanes {
+                            sums[lane] += splat * weights.loadUnaligned(fromByteOffset: base &+ lane &* 32,
+                                                                        as: SIMD8<Float>.self)
                         }
                     }
                 }
             }
+            for target in 0..<classes { raw[target] += sums[target / 8][target % 8] }
         }
+        return raw
     }
 
-    /// The normalized value of each feature (0 for features the model does not know), in the
-    /// order of `features.buckets`: what training sees as the example's vector.
+    /// The normalized value of each distinct feature (0 for features the model does not know),
+    /// in the order of `features.buckets`: what training sees as the example's vector.
     func featureValues(_ features: HashedFeatures) -> [Float] {
         var values = [Float](repeating: 0, count: features.buckets.count)
         let groups = [
@@ -184,9 +214,9 @@ public struct ClassifierModel: Sendable {
             for feature in range {
                 let row = rowOfBucket[Int(features.buckets[feature])]
                 if row < 0 { continue }
-                let value = termFrequency(features.counts[feature], featureOptions.sublinearTF) * idf[Int(row)]
-                values[feature] = value
-                squares += value * value
+                let weight = idf[Int(row)]
+                values[feature] = features.counts[feature] * weight
+                squares += features.counts[feature] * weight * weight
             }
             if squares == 0 { continue }
             let scale = groupWeight / squares.squareRoot()
@@ -195,73 +225,68 @@ public struct ClassifierModel: Sendable {
         return values
     }
 
-    /// The features that added most to `fineClass`'s score, named. A fixed-size top list and a
-    /// second walk over the features to name the winners: no sorting, no dictionaries.
-    func topFeatures(tokens: TokenizedMessage, features: HashedFeatures, fineClass: Int,
+    /// Raw scores from deduplicated features (training and calibration).
+    func scores(features: HashedFeatures) -> [Float] {
+        let values = featureValues(features)
+        var raw = bias
+        for (index, bucket) in features.buckets.enumerated() where values[index] != 0 {
+            let base = Int(rowOfBucket[Int(bucket)]) * classCount
+            for target in 0..<classCount { raw[target] += values[index] * weights[base + target] }
+        }
+        return raw
+    }
+
+    /// The features that added most to `fineClass`'s score, named, from the occurrences the
+    /// prediction left behind. A fixed-size top list; repeated features add up.
+    func topFeatures(tokens: TokenizedMessage, occurrences: [ScoredOccurrence], fineClass: Int,
                      limit: Int) -> [FeatureContribution]
     {
-        guard limit > 0, fineClass < classCount else { return [] }
+        guard limit > 0, fineClass < classCount, !occurrences.isEmpty else { return [] }
         let limit = min(limit, 16)
         let classes = classCount
-        let sublinear = featureOptions.sublinearTF
         var topIndex = [Int](repeating: -1, count: limit)
         var topWeight = [Float](repeating: 0, count: limit)
         var found = 0
-        for (range, groupWeight) in [(0..<features.wordCount, featureOptions.wordWeight),
-                                     (features.wordCount..<features.buckets.count, featureOptions.charWeight)]
-        where !range.isEmpty {
-            var squares: Float = 0
-            for feature in range {
-                let row = rowOfBucket[Int(features.buckets[feature])]
-                if row < 0 { continue }
-                let value = termFrequency(features.counts[feature], sublinear) * idf[Int(row)]
-                squares += value * value
-            }
-            if squares == 0 { continue }
-            let scale = groupWeight / squares.squareRoot()
-            for feature in range {
-                let row = Int(rowOfBucket[Int(features.buckets[feature])])
-                if row < 0 { continue }
-                let weight = termFrequency(features.counts[feature], sublinear) * idf[row] * scale
-                    * weights[row * classes + fineClass]
+        weights.withUnsafeBufferPointer { weights in
+            for (index, occurrence) in occurrences.enumerated() {
+                var weight = occurrence.value * weights[Int(occurrence.row) * classes + fineClass]
                 guard weight > 0, found < limit || weight > topWeight[limit - 1] else { continue }
-                var position = min(found, limit - 1)
+                var position = -1
+                for existing in 0..<found where occurrences[topIndex[existing]].row == occurrence.row
+                    && (occurrences[topIndex[existing]].origin >> 31) == (occurrence.origin >> 31)
+                {
+                    position = existing
+                    weight += topWeight[existing]
+                    break
+                }
+                if position < 0 {
+                    guard found < limit || weight > topWeight[limit - 1] else { continue }
+                    position = min(found, limit - 1)
+                    if found < limit { found += 1 }
+                }
                 while position > 0 && topWeight[position - 1] < weight {
                     topWeight[position] = topWeight[position - 1]
                     topIndex[position] = topIndex[position - 1]
                     position -= 1
                 }
                 topWeight[position] = weight
-                topIndex[position] = feature
-                if found < limit { found += 1 }
-            }
-        }
-        guard found > 0 else { return [] }
-        var names = [String?](repeating: nil, count: found)
-        var keys = [UInt64](repeating: 0, count: found)
-        for position in 0..<found {
-            let group: UInt64 = topIndex[position] < features.wordCount ? 0 : 1
-            keys[position] = (group << 32) | UInt64(features.buckets[topIndex[position]])
-        }
-        var unnamed = found
-        FeatureExtraction.forEachFeature(tokens, featureOptions) { bucket, origin in
-            guard unnamed > 0 else { return }
-            let key = (UInt64(origin.group.rawValue) << 32) | UInt64(bucket)
-            for position in 0..<found where keys[position] == key && names[position] == nil {
-                names[position] = FeatureExtraction.name(of: origin, in: tokens)
-                unnamed -= 1
+                topIndex[position] = index
             }
         }
         return (0..<found).map { position in
-            FeatureContribution(feature: names[position] ?? "bucket:\(features.buckets[topIndex[position]])",
-                                weight: Double(topWeight[position]))
+            let origin = FeatureOrigin(packed: occurrences[topIndex[position]].origin)
+            return FeatureContribution(feature: FeatureExtraction.name(of: origin, in: tokens),
+                                       weight: Double(topWeight[position]))
         }
     }
 }
 
-@inline(__always)
-func termFrequency(_ count: Float, _ sublinear: Bool) -> Float {
-    sublinear ? 1 + log(count) : count
+/// One feature occurrence of a message that the model knows: its row, its normalized value
+/// (after scoring) and where it came from.
+struct ScoredOccurrence {
+    var row: Int32
+    var value: Float
+    var origin: UInt32
 }
 
 /// What the model alone says about a message: probabilities per output label.

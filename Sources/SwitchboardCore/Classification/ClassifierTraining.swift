@@ -72,7 +72,6 @@ public enum ClassifierTraining {
         guard !examples.isEmpty else {
             throw ClassifierError(code: "training.empty", place: "training data", hint: "no examples to train on")
         }
-        let start = DispatchTime.now()
         let features = extractAll(examples.map(\.preparedText), options: options.features, threads: options.threads)
         var model = trainOnFeatures(features, labels: examples.map(\.label), options: options,
                                     temperature: options.temperature ?? defaultTemperature)
@@ -80,10 +79,9 @@ public enum ClassifierTraining {
             let temperature = calibrateTemperature(features: features, labels: examples.map(\.label), options: options)
             model = model.withTemperature(temperature)
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        // No timestamps or timings: the same data and options give the same bytes.
         return model.withInfo([
             "examples": String(examples.count),
-            "trainingSeconds": String(format: "%.2f", seconds),
             "regularization": String(options.regularization),
             "seed": String(options.seed),
         ])
@@ -299,7 +297,7 @@ public enum ClassifierTraining {
                                         options: options, temperature: 1)
             for index in features.indices where foldOf[index] == fold {
                 // Re-extracting is unnecessary: buckets are the same; the fold model ignores unseen ones.
-                let prediction = model.predict(features: features[index])
+                let prediction = model.prediction(fromScores: model.scores(features: features[index]))
                 heldOut.append((prediction.scores, model, options.labelMapping?.map(labels[index]) ?? labels[index]))
             }
         }

@@ -11,14 +11,12 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
     /// 0 for none. They make the model robust to typos, inflections and compounds.
     public var charNgramMin: Int
     public var charNgramMax: Int
-    /// The word and character groups are each L2-normalized, then scaled by these weights.
+    /// The word and character groups are each normalized, then scaled by these weights.
     public var wordWeight: Float
     public var charWeight: Float
-    /// Term frequency `1 + ln(tf)` instead of `tf`.
-    public var sublinearTF: Bool
 
     public init(hashBits: Int = 20, wordNgrams: Int = 2, charNgramMin: Int = 2, charNgramMax: Int = 5,
-                wordWeight: Float = 1, charWeight: Float = 1, sublinearTF: Bool = false)
+                wordWeight: Float = 1, charWeight: Float = 1)
     {
         self.hashBits = max(8, min(hashBits, 28))
         self.wordNgrams = max(1, min(wordNgrams, 3))
@@ -26,7 +24,6 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
         self.charNgramMax = charNgramMin <= 0 ? 0 : max(charNgramMin, min(charNgramMax, 8))
         self.wordWeight = wordWeight
         self.charWeight = charWeight
-        self.sublinearTF = sublinearTF
     }
 
     var usesCharNgrams: Bool { charNgramMin > 0 && charNgramMax >= charNgramMin }
@@ -46,6 +43,24 @@ struct FeatureOrigin {
     var token: Int
     var count: Int
     var offset: Int
+}
+
+extension FeatureOrigin {
+    /// Packed into 32 bits: group (1), count (4; 15 for a single segment character), offset (7),
+    /// token (20).
+    var packed: UInt32 {
+        let countBits = UInt32(count < 0 ? 15 : min(count, 14))
+        return (group.rawValue << 31) | (countBits << 27) | (UInt32(min(offset, 127)) << 20)
+            | UInt32(min(token, 0xFFFFF))
+    }
+
+    init(packed: UInt32) {
+        group = packed >> 31 == 0 ? .word : .char
+        let countBits = Int((packed >> 27) & 0xF)
+        count = countBits == 15 ? -1 : countBits
+        offset = Int((packed >> 20) & 0x7F)
+        token = Int(packed & 0xFFFFF)
+    }
 }
 
 /// The deduplicated hashed features of one message with their term counts. Word features come
@@ -117,7 +132,7 @@ enum FeatureExtraction {
                                 for offset in position..<min(position + width, end) {
                                     hash = (hash ^ UInt64(bytes[offset])) &* Hashing.fnvPrime
                                 }
-                                body(UInt32(truncatingIfNeeded: Hashing.mix(hash) >> shift),
+                                body(UInt32(truncatingIfNeeded: Hashing.quickMix(hash) >> shift),
                                      FeatureOrigin(group: .char, token: index, count: -1, offset: position - first))
                                 position += width
                             }
@@ -152,7 +167,7 @@ enum FeatureExtraction {
                                 length += 1
                                 scalar += 1
                                 if length >= minimum {
-                                    body(UInt32(truncatingIfNeeded: Hashing.mix(hash) >> shift),
+                                    body(UInt32(truncatingIfNeeded: Hashing.quickMix(hash) >> shift),
                                          FeatureOrigin(group: .char, token: index, count: length, offset: startScalar))
                                 }
                             }

@@ -1,6 +1,6 @@
 /// How upset and how pressed for time a customer sounds, and whether they keep writing: the
 /// router raises priority on it and agents see it before they open the message.
-public struct FrustrationSignal: Sendable, Hashable {
+public struct FrustrationSignal: Sendable, Hashable, Codable {
     /// 0…1: anger and exasperation (lexicon, profanity, shouting, `!!`, angry emoji, "still not",
     /// "third time").
     public var angry: Double
@@ -9,7 +9,8 @@ public struct FrustrationSignal: Sendable, Hashable {
     /// The contact wrote `repeatedContactThreshold` or more messages in the recent past (a fact
     /// the router passes in, not a guess from the text).
     public var repeatedContact: Bool
-    /// 0…1, a noisy-or of the three: `1 − (1 − 0.8·angry)(1 − 0.4·urgent)(1 − 0.4·repeated)`.
+    /// 0…1, a noisy-or of the three: `1 − (1 − angry)(1 − 0.4·urgent)(1 − 0.4·repeated)`, so
+    /// anger alone can flag a message, urgency or repeated contact alone cannot.
     public var score: Double
     /// What fired, for agents and admins: `angry:unacceptable`, `profanity`, `shouting`, `!!`,
     /// `urgent:asap`, `repeat:third time`, `contacts:4`.
@@ -133,7 +134,7 @@ struct FrustrationDetector: Sendable {
             if index > 0 && negations.contains(message.tokens[index - 1].hash) && phrase.hashes.count == 1 { return }
             switch Kind(rawValue: phrase.tag)! {
             case .angryStrong:
-                angry += 0.45
+                angry += 0.5
                 cues.append("angry:\(phrase.text)")
             case .angryMild:
                 angry += 0.25
@@ -157,10 +158,10 @@ struct FrustrationDetector: Sendable {
         }
         let style = message.style
         if style.shoutedRatio >= 0.5 {
-            angry += 0.4
+            angry += 0.6
             cues.append("shouting")
         } else if style.shoutedRatio >= 0.3 {
-            angry += 0.2
+            angry += 0.3
             cues.append("shouting")
         }
         if style.exclamationRuns > 0 {
@@ -179,7 +180,7 @@ struct FrustrationDetector: Sendable {
         if recentContactCount > 0 && repeated { cues.append("contacts:\(recentContactCount)") }
         angry = min(1, angry)
         urgent = min(1, urgent)
-        let score = 1 - (1 - 0.8 * angry) * (1 - 0.4 * urgent) * (repeated ? 0.6 : 1)
+        let score = 1 - (1 - angry) * (1 - 0.4 * urgent) * (repeated ? 0.6 : 1)
         return FrustrationSignal(angry: angry, urgent: urgent, repeatedContact: repeated,
                                  score: (score * 1000).rounded() / 1000, cues: cues)
     }

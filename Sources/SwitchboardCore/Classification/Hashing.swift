@@ -22,6 +22,13 @@ enum Hashing {
         return hash
     }
 
+    /// One multiply: enough to spread an FNV-1a value's low-byte differences into the top bits
+    /// that pick a bucket (character n-grams, the hottest loop).
+    @inline(__always)
+    static func quickMix(_ value: UInt64) -> UInt64 {
+        (value ^ (value >> 32)) &* 0x9e37_79b9_7f4a_7c15
+    }
+
     /// The murmur3 / splitmix finalizer: every input bit affects every output bit.
     @inline(__always)
     static func mix(_ value: UInt64) -> UInt64 {

@@ -97,6 +97,9 @@ private struct TokenizerState {
     var previousPunctuation: UInt8 = 0
     var exclamationRun = 0
     var full = false
+    /// Where the current whitespace-delimited chunk started, to drop all of `jane.doe@example.com`.
+    var chunkTokens = 0
+    var chunkBytes = 0
 
     mutating func run(_ input: UnsafeBufferPointer<UInt8>, into output: inout TokenizedMessage) {
         let count = input.count
@@ -122,6 +125,8 @@ private struct TokenizerState {
                 if byte == 0x40 {  // @: an e-mail address or a handle
                     if wordStart >= 0 {
                         discardWord(&output)
+                        output.tokens.removeSubrange(chunkTokens...)
+                        output.bytes.removeSubrange(chunkBytes...)
                         index = skipToWhitespace(input, from: index)
                     } else {
                         index += 1
@@ -131,6 +136,10 @@ private struct TokenizerState {
                 }
                 finishWord(&output)
                 notePunctuation(byte, &output)
+                if byte <= 0x20 {
+                    chunkTokens = output.tokens.count
+                    chunkBytes = output.bytes.count
+                }
                 index += 1
                 continue
             }

@@ -14,6 +14,8 @@ final class HTTPEventLoop: @unchecked Sendable {
         case streamWrite(HTTPConnectionRef, [UInt8])
         case streamFinish(HTTPConnectionRef)
         case stopAccepting
+        /// Liveness probe for the watchdog: answered by the loop thread itself.
+        case ping
         case shutdown(deadline: UInt64, completion: @Sendable (HTTPServer.ShutdownResult) -> Void)
     }
 
@@ -36,6 +38,19 @@ final class HTTPEventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let mailbox = Mutex(Mailbox())
     private let threadID = Atomic<UInt>(0)
+    private let pingsSent = Atomic<UInt64>(0)
+    private let pingsAnswered = Atomic<UInt64>(0)
+
+    /// True when the loop answered the previous probe; then sends the next one. Called at the
+    /// watchdog's interval, a loop stuck in a handler or a syscall fails the second call.
+    func probeResponsiveness() -> Bool {
+        let sent = pingsSent.load(ordering: .acquiring)
+        let answered = pingsAnswered.load(ordering: .acquiring)
+        guard answered >= sent else { return false }
+        pingsSent.add(1, ordering: .releasing)
+        enqueue(.ping)
+        return true
+    }
 
     private let idleTimeout: UInt64
     private let readTimeout: UInt64
@@ -199,6 +214,7 @@ final class HTTPEventLoop: @unchecked Sendable {
             case .streamWrite(let ref, let bytes): applyStreamWrite(ref, bytes)
             case .streamFinish(let ref): applyStreamFinish(ref)
             case .stopAccepting: closeListeners()
+            case .ping: pingsAnswered.add(1, ordering: .releasing)
             case .shutdown(let deadline, let completion): beginShutdown(deadline: deadline, completion: completion)
             }
         }
@@ -304,31 +320,34 @@ final class HTTPEventLoop: @unchecked Sendable {
 
     private func readable(_ conn: HTTPConnection) {
         if case .lingering = conn.phase {
-            while true {
+            // Discard what the client still sends; a few reads per event so a fast sender cannot
+            // hold the loop (level-triggered epoll calls again).
+            for _ in 0..<4 {
                 let n = recv(conn.fd, readBuffer.baseAddress, readBuffer.count, 0)
                 if n > 0 { continue }
-                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-                if n < 0 && errno == EINTR { continue }
-                close(conn, reason: "closed after error response")
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return }
+                close(conn, reason: "closed after final response")
                 return
             }
+            return
         }
         let n = recv(conn.fd, readBuffer.baseAddress, readBuffer.count, 0)
         if n > 0 {
             conn.parser.feed(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
             if conn.isWaiting {
-                processInput(conn)
-                flush(conn)
+                pump(conn)
+                return
             }
         } else if n == 0 {
             conn.peerClosedInput = true
             switch conn.phase {
             case .waiting:
-                if conn.pendingOutput == 0 {
+                if conn.pendingOutput == 0 && conn.parser.bufferedByteCount == 0 {
                     close(conn, reason: conn.parser.hasPartialRequest ? "client closed mid-request" : "client closed")
                     return
                 }
-                conn.phase = .closing
+                pump(conn) // answer what was sent before the end; then close
+                return
             case .streaming:
                 close(conn, reason: "client closed the stream")
                 return
@@ -344,14 +363,28 @@ final class HTTPEventLoop: @unchecked Sendable {
         updateInterest(conn)
     }
 
+    /// Answers what is buffered and writes it out, again while writing makes room for more
+    /// (pipelined requests already read must not wait for a read event that will never come).
+    private func pump(_ conn: HTTPConnection) {
+        while true {
+            let stalledOnOutput = processInput(conn)
+            flush(conn)
+            if conn.isClosed { return }
+            if !stalledOnOutput || conn.pendingOutput > configuration.maxPendingOutputBytes { break }
+        }
+        updateInterest(conn)
+    }
+
     /// Parses and dispatches buffered requests until one is with the handler, more bytes are
-    /// needed, or the connection is closing.
-    private func processInput(_ conn: HTTPConnection) {
-        guard !conn.processing, !conn.isClosed else { return }
+    /// needed, the connection is closing, or too much output waits (then returns true; the
+    /// caller resumes once output is written).
+    @discardableResult
+    private func processInput(_ conn: HTTPConnection) -> Bool {
+        guard !conn.processing, !conn.isClosed else { return false }
         conn.processing = true
         defer { conn.processing = false }
         while case .waiting = conn.phase {
-            if conn.pendingOutput > configuration.maxPendingOutputBytes { return } // resumed by `writable`
+            if conn.pendingOutput > configuration.maxPendingOutputBytes { return true }
             switch conn.parser.next() {
             case .needMoreData:
                 if conn.parser.hasPartialRequest {
@@ -362,7 +395,7 @@ final class HTTPEventLoop: @unchecked Sendable {
                     conn.idleSince = now
                     if conn.peerClosedInput || drainDeadline != nil { conn.phase = .closing }
                 }
-                return
+                return false
             case .head(let head):
                 if conn.requestStartedAt == 0 { conn.requestStartedAt = now }
                 if head.expectsContinue && head.hasBody {
@@ -372,9 +405,10 @@ final class HTTPEventLoop: @unchecked Sendable {
                 dispatch(request, on: conn)
             case .failure(let error):
                 refuse(conn, error)
-                return
+                return false
             }
         }
+        return false
     }
 
     private func dispatch(_ request: HTTPRequest, on conn: HTTPConnection) {
@@ -421,9 +455,7 @@ final class HTTPEventLoop: @unchecked Sendable {
         conn.phase = keepAlive ? .waiting : .closing
         conn.idleSince = now
         if conn.processing { return } // answered synchronously: processInput carries on and flushes
-        processInput(conn)
-        flush(conn)
-        updateInterest(conn)
+        pump(conn)
     }
 
     private func applyStartStream(_ ref: HTTPConnectionRef, _ status: Int, _ headers: HTTPHeaders, _ writer: HTTPStreamWriter) {
@@ -465,9 +497,7 @@ final class HTTPEventLoop: @unchecked Sendable {
         if state.chunked { conn.output.append(contentsOf: HTTPResponse.lastChunk) }
         conn.phase = state.keepAlive ? .waiting : .closing
         conn.idleSince = now
-        processInput(conn)
-        flush(conn)
-        updateInterest(conn)
+        pump(conn)
     }
 
     /// Ends a stream from the server's side (shutdown, HEAD): last chunk, then close.
@@ -483,14 +513,12 @@ final class HTTPEventLoop: @unchecked Sendable {
     // MARK: Writing
 
     private func writable(_ conn: HTTPConnection) {
-        flush(conn)
-        if conn.isClosed { return }
         if conn.isWaiting {
-            processInput(conn)
+            pump(conn)
+        } else {
             flush(conn)
-            if conn.isClosed { return }
+            updateInterest(conn)
         }
-        updateInterest(conn)
     }
 
     /// Writes as much pending output as the socket takes; finishes a closing connection.

@@ -25,7 +25,7 @@ extension HTTPResponse {
         } else {
             appendUTF8(reasonPhrase(for: s), to: &out)
         }
-        out.append(contentsOf: crlf)
+        appendCRLF(to: &out)
 
         var sawDate = false
         for field in headers.fields {
@@ -36,9 +36,10 @@ extension HTTPResponse {
             case .other: break
             }
             appendUTF8(field.name, to: &out)
-            out.append(contentsOf: colonSpace)
+            out.append(0x3A)
+            out.append(0x20)
             appendSanitized(field.value, to: &out)
-            out.append(contentsOf: crlf)
+            appendCRLF(to: &out)
         }
         if !sawDate { out.append(contentsOf: date) }
         switch framing {
@@ -46,7 +47,7 @@ extension HTTPResponse {
             if !forbidsContentLength(s) {
                 appendLiteral("Content-Length: ", to: &out)
                 appendDecimal(n, to: &out)
-                out.append(contentsOf: crlf)
+                appendCRLF(to: &out)
             }
         case .chunked:
             appendLiteral("Transfer-Encoding: chunked\r\n", to: &out)
@@ -58,7 +59,7 @@ extension HTTPResponse {
         } else if announceKeepAlive {
             appendLiteral("Connection: keep-alive\r\n", to: &out)
         }
-        out.append(contentsOf: crlf)
+        appendCRLF(to: &out)
     }
 
     /// Appends the whole response. `omitBody` for HEAD requests (Content-Length is kept).
@@ -74,16 +75,19 @@ extension HTTPResponse {
     static func appendChunk(_ bytes: [UInt8], to out: inout [UInt8]) {
         guard !bytes.isEmpty else { return }
         appendHex(bytes.count, to: &out)
-        out.append(contentsOf: crlf)
+        appendCRLF(to: &out)
         out.append(contentsOf: bytes)
-        out.append(contentsOf: crlf)
+        appendCRLF(to: &out)
     }
 
     static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
     static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
-    private static let crlf: [UInt8] = [0x0D, 0x0A]
-    private static let colonSpace: [UInt8] = [0x3A, 0x20]
+    @inline(__always)
+    private static func appendCRLF(to out: inout [UInt8]) {
+        out.append(0x0D)
+        out.append(0x0A)
+    }
 
     private enum HeaderClass { case framing, date, invalid, other }
 

@@ -2,7 +2,8 @@ import SwitchboardCore
 
 /// Handles one request. Called on the server's event-loop thread: do quick work there, or hand
 /// the request to another thread and call `responder.send` from it later. The next request on
-/// the same connection waits until this one's response is sent.
+/// the same connection waits until this one's response is sent. No timeout runs while a request
+/// is with the handler: answering (or dropping the responder, which sends a 500) is its job.
 public typealias HTTPHandler = @Sendable (HTTPRequest, HTTPResponder) -> Void
 
 extension HTTPServer {

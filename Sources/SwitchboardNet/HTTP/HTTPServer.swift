@@ -134,6 +134,13 @@ public final class HTTPServer: Sendable {
         return result.withLock { $0 }!
     }
 
+    /// For the systemd watchdog: false when the event loop has not answered the previous probe
+    /// (sent at the previous call). A server that is not running counts as responsive.
+    public func isResponsive() -> Bool {
+        guard let loop = currentLoop() else { return true }
+        return loop.probeResponsiveness()
+    }
+
     private func currentLoop() -> HTTPEventLoop? {
         state.withLock { state in
             switch state {

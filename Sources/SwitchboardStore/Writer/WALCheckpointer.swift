@@ -13,10 +13,13 @@ import SwitchboardCore
 /// `inlinePages` the writer checkpoints itself. Under constant load a background checkpoint never
 /// quite catches up with the end of the log, and SQLite only starts the log afresh once it has;
 /// the rare inline checkpoint (cheap, as the background one has copied almost everything) does,
-/// which keeps the WAL file bounded.
+/// which keeps the WAL near `inlinePages` pages (32 MiB; more under heavy load, as commits go on
+/// while a checkpoint runs; `journal_size_limit` trims the file back when the log restarts).
+/// While the log is that long no background run is requested, so the inline one does not find
+/// the checkpoint lock taken for long.
 final class WALCheckpointer: Sendable {
     static let backgroundPages: Int32 = 1_000
-    static let inlinePages: Int32 = 16_000
+    static let inlinePages: Int32 = 8_000
 
     private let requested = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
@@ -52,12 +55,19 @@ final class WALCheckpointer: Sendable {
     }
 
     /// Called on the writer thread after each commit with the number of frames in the WAL.
+    /// Always answers SQLITE_OK: an error from a WAL hook makes the COMMIT that ran it report
+    /// failure although the transaction committed.
     fileprivate func walGrew(to pages: Int32, writer: OpaquePointer?, schema: UnsafePointer<CChar>?) -> Int32 {
         if pages >= Self.inlinePages {
             // Also counts what the background checkpoint already copied: only the tail is work.
-            return sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-        }
-        if pages >= Self.backgroundPages, !requested.exchange(true, ordering: .acquiringAndReleasing) {
+            // BUSY means the background checkpoint is running: the next commit tries again.
+            let rc = sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            if rc != SQLITE_OK && rc & 0xFF != SQLITE_BUSY {
+                logger.warning("WAL checkpoint after commit failed",
+                               ["error": StoreError.sqlite(rc, message: String(cString: sqlite3_errstr(rc)),
+                                                           purpose: "checkpoint WAL").description])
+            }
+        } else if pages >= Self.backgroundPages, !requested.exchange(true, ordering: .acquiringAndReleasing) {
             wakeup.signal()
         }
         return SQLITE_OK

@@ -1,0 +1,81 @@
+import Foundation
+import SwitchboardCore
+
+/// Twilio's inbound SMS/MMS webhook parameters → `InboundMessage`. Pure; tested as a table.
+///
+/// `MessageSid` is the dedupe key (falling back to `SmsMessageSid` / `SmsSid`). `From` becomes
+/// an E.164 phone identity (`whatsapp:` and other channel prefixes are taken off and kept in
+/// metadata; short codes and alphanumeric senders become `external` identities `sms:<sender>`).
+/// `MediaUrl{i}` / `MediaContentType{i}` become attachments (size 0: unknown until fetched).
+/// STOP / START / HELP (or Twilio's own `OptOutType`) set the contact's `sms_opt_out`.
+public struct TwilioWebhookParser: Sendable {
+    public var adapterID: String
+    public var defaultRegion: String?
+
+    /// Twilio parameters worth keeping with the message (ids and routing facts, no secrets).
+    static let keptParameters: [(String, String)] = [
+        ("AccountSid", "account_sid"), ("MessagingServiceSid", "messaging_service_sid"),
+        ("NumSegments", "num_segments"), ("NumMedia", "num_media"), ("SmsStatus", "sms_status"),
+        ("FromCountry", "from_country"), ("FromCity", "from_city"), ("FromState", "from_state"),
+        ("ToCountry", "to_country"), ("OptOutType", "opt_out_type"), ("WaId", "wa_id"), ("ApiVersion", "api_version"),
+    ]
+    static let maxMedia = 10
+
+    public init(adapterID: String, defaultRegion: String?) {
+        self.adapterID = adapterID
+        self.defaultRegion = defaultRegion
+    }
+
+    public func parse(_ parameters: FormParameters, raw: [UInt8]) -> Result<InboundMessage, SMSWebhookError> {
+        guard let sid = [parameters["MessageSid"], parameters["SmsMessageSid"], parameters["SmsSid"]]
+            .compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
+            return .failure(SMSWebhookError(field: "MessageSid", message: "is missing"))
+        }
+        guard sid.utf8.count <= 64, !sid.contains(where: { $0.isWhitespace }) else {
+            return .failure(SMSWebhookError(field: "MessageSid", message: "is not a Twilio message id"))
+        }
+        guard let from = parameters["From"], !from.isEmpty else {
+            return .failure(SMSWebhookError(field: "From", message: "is missing"))
+        }
+        var metadata: [String: String] = ["provider": "twilio"]
+        let (fromNumber, fromPrefix) = Self.splitChannelPrefix(from)
+        if let fromPrefix { metadata["address_prefix"] = fromPrefix }
+        let sender = PhoneNumber.senderIdentity(fromNumber, defaultRegion: defaultRegion)
+        var recipient: String?
+        if let to = parameters["To"], !to.isEmpty {
+            let (toNumber, _) = Self.splitChannelPrefix(to)
+            recipient = (try? PhoneNumber.e164(toNumber, defaultRegion: defaultRegion).get()) ?? toNumber
+        }
+        for (name, key) in Self.keptParameters {
+            if let value = parameters[name], !value.isEmpty { metadata[key] = String(value.prefix(200)) }
+        }
+        let text = parameters["Body"] ?? ""
+
+        var attachments: [Attachment] = []
+        let declared = Int(parameters["NumMedia"] ?? "") ?? 0
+        for i in 0..<min(max(declared, 0), Self.maxMedia) {
+            guard let url = parameters["MediaUrl\(i)"], !url.isEmpty else { continue }
+            let type = parameters["MediaContentType\(i)"].flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream"
+            attachments.append(Attachment(name: nil, contentType: type, size: 0, url: url))
+        }
+
+        var attributes: [String: String] = [:]
+        if let keyword = SMSKeyword.fromOptOutType(parameters["OptOutType"]) ?? SMSKeyword.detect(text) {
+            metadata["sms_keyword"] = keyword.rawValue
+            attributes = keyword.contactAttributes
+        }
+        let profileName = parameters["ProfileName"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        return .success(InboundMessage(channel: .sms, adapterID: adapterID, externalID: sid, sender: sender,
+                                       senderName: profileName, recipient: recipient, text: text,
+                                       attachments: attachments, contactAttributes: attributes,
+                                       metadata: metadata, raw: raw))
+    }
+
+    /// `whatsapp:+1415…` → ("+1415…", "whatsapp"); a plain number has no prefix.
+    static func splitChannelPrefix(_ address: String) -> (String, String?) {
+        guard let colon = address.firstIndex(of: ":") else { return (address, nil) }
+        let prefix = address[..<colon].lowercased()
+        guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter }), prefix != "tel", prefix != "sms" else { return (address, nil) }
+        return (String(address[address.index(after: colon)...]), prefix)
+    }
+}
