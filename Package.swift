@@ -27,10 +27,11 @@ let package = Package(
 
         .target(name: "SwitchboardCore", swiftSettings: swiftSettings),
         .target(name: "SwitchboardStore", dependencies: ["SwitchboardCore", "CSQLite"], swiftSettings: swiftSettings),
-        .target(name: "SwitchboardNet", dependencies: ["SwitchboardCore", "CCurl"], swiftSettings: swiftSettings),
+        .target(name: "SwitchboardNet", dependencies: ["SwitchboardCore", "CCurl"], exclude: ["HTTP/README.md"], swiftSettings: swiftSettings),
         .target(name: "SwitchboardSystem", dependencies: ["SwitchboardCore"], swiftSettings: swiftSettings),
         .target(name: "SwitchboardChannels",
                 dependencies: ["SwitchboardCore", "SwitchboardStore", "SwitchboardNet", "SwitchboardSystem", "CCrypto"],
+                exclude: ["Email/README.md", "Local/README.md"],
                 swiftSettings: swiftSettings),
         .target(name: "SwitchboardDaemon",
                 dependencies: ["SwitchboardCore", "SwitchboardStore", "SwitchboardNet", "SwitchboardSystem", "SwitchboardChannels"],

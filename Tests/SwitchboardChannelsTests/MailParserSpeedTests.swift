@@ -41,9 +41,7 @@ import Testing
         let started = ContinuousClock.now
         for _ in 0..<rounds { _ = try MailParser.parse(mail) }
         let perMail = (ContinuousClock.now - started) / rounds
+        // A figure to read, not a pass/fail: speed targets are met in `make bench`, not in unit tests.
         print("typical \(mail.count)-byte mail: \(perMail) per parse")
-        #if !DEBUG
-        #expect(perMail < .microseconds(100))
-        #endif
     }
 }

@@ -32,15 +32,19 @@ extension AssignmentEngine {
     }
 
     func qualifies(_ agent: Int32, for key: BucketKey) -> Bool {
-        let state = agents[Int(agent)]
-        guard state.capacity[Int(key.channel)] > 0 else { return false }
-        for requirement in key.requirements where state.level(requirement.skill) < requirement.level { return false }
+        guard agents[Int(agent)].capacity[Int(key.channel)] > 0 else { return false }
+        for requirement in key.requirements where agents[Int(agent)].level(requirement.skill) < requirement.level { return false }
         return true
     }
 
     mutating func bucket(for slot: Int32) -> Int32 {
+        let cached = tasks[Int(slot)].bucket
+        if cached >= 0 { return cached }
         let key = bucketKey(for: tasks[Int(slot)])
-        if let existing = bucketIndex[key] { return existing }
+        if let existing = bucketIndex[key] {
+            tasks[Int(slot)].bucket = existing
+            return existing
+        }
         let id = Int32(buckets.count)
         var candidates: [Int32] = []
         var available = 0
@@ -51,6 +55,7 @@ extension AssignmentEngine {
         }
         buckets.append(Bucket(key: key, candidates: candidates, availableCount: available))
         bucketIndex[key] = id
+        tasks[Int(slot)].bucket = id
         return id
     }
 
@@ -76,11 +81,11 @@ extension AssignmentEngine {
     /// Why the agent cannot take one more task on the channel now, or nil when they can.
     @inline(__always)
     func blocker(_ agent: Int32, channel: Int) -> AgentSelection.PassedOver.Kind? {
-        let state = agents[Int(agent)]
-        if state.status != .available { return .notAvailable }
-        if state.exclusiveLoad > 0 { return .onExclusiveTask }
-        if state.load[channel] >= state.capacity[channel] { return .atCapacity }
-        if isExclusive(channel), state.totalLoad > 0 { return .atCapacity }
+        let index = Int(agent)
+        if agents[index].status != .available { return .notAvailable }
+        if agents[index].exclusiveLoad > 0 { return .onExclusiveTask }
+        if agents[index].load[channel] >= agents[index].capacity[channel] { return .atCapacity }
+        if isExclusive(channel), agents[index].totalLoad > 0 { return .atCapacity }
         return nil
     }
 
@@ -89,8 +94,7 @@ extension AssignmentEngine {
 
     @inline(__always)
     func isValid(_ entry: WaitEntry) -> Bool {
-        let task = tasks[Int(entry.slot)]
-        return task.live && task.waitStamp == entry.stamp
+        tasks[Int(entry.slot)].live && tasks[Int(entry.slot)].waitStamp == entry.stamp
     }
 
     func isLive(_ timer: Timer) -> Bool {
@@ -162,11 +166,10 @@ extension AssignmentEngine {
 
     mutating func enqueue(_ slot: Int32, in bucketID: Int32) {
         counter &+= 1
-        let task = tasks[Int(slot)]
         tasks[Int(slot)].waitStamp = counter
         tasks[Int(slot)].state = .waiting(bucket: bucketID)
-        buckets[Int(bucketID)].heap.push(WaitEntry(priority: task.priority, arrival: task.arrival, sequence: task.uid,
-                                                   slot: slot, stamp: counter))
+        buckets[Int(bucketID)].heap.push(WaitEntry(priority: tasks[Int(slot)].priority, arrival: tasks[Int(slot)].arrival,
+                                                   sequence: tasks[Int(slot)].uid, slot: slot, stamp: counter))
         buckets[Int(bucketID)].waiting += 1
     }
 
@@ -187,37 +190,37 @@ extension AssignmentEngine {
     /// The best candidate of the bucket by the queue's strategy; agents who declined the task are
     /// tried only when nobody else can take it.
     mutating func select(_ bucketID: Int32, for slot: Int32, excludingAgent: Int32 = -1, explanation: inout AgentSelection?) -> Int32? {
-        let bucket = buckets[Int(bucketID)]
-        let task = tasks[Int(slot)]
-        let channel = task.channel.slot
-        let queue = Int(task.queue)
+        let channel = tasks[Int(slot)].channel.slot
+        let queue = Int(tasks[Int(slot)].queue)
+        let declinedBy = tasks[Int(slot)].declinedBy
+        let candidates = buckets[Int(bucketID)].candidates
         let strategy = queueDefinitions[queue].strategy
         let cursor = roundRobinCursor[queue]
         let record = recordsExplanations
         var passed: [AgentSelection.PassedOver] = []
-        var counts: [AgentSelection.PassedOver.Kind: Int] = [:]
+        var counts: [Int] = record ? [0, 0, 0, 0, 0] : []
         var best: Int32 = -1
         var fallback: Int32 = -1
         var firstAfterCursor: Int32 = -1
         var eligible: [Int32] = []
 
         func better(_ a: Int32, than b: Int32) -> Bool {
-            let x = agents[Int(a)], y = agents[Int(b)]
+            let x = Int(a), y = Int(b)
             switch strategy {
             case .longestIdle:
-                return x.idleSince != y.idleSince ? x.idleSince < y.idleSince : a < b
+                return agents[x].idleSince != agents[y].idleSince ? agents[x].idleSince < agents[y].idleSince : a < b
             case .leastBusy:
                 // totalLoad / totalCapacity compared without dividing.
-                let left = Int64(x.totalLoad) * Int64(max(y.totalCapacity, 1))
-                let right = Int64(y.totalLoad) * Int64(max(x.totalCapacity, 1))
+                let left = Int64(agents[x].totalLoad) * Int64(max(agents[y].totalCapacity, 1))
+                let right = Int64(agents[y].totalLoad) * Int64(max(agents[x].totalCapacity, 1))
                 if left != right { return left < right }
-                return x.idleSince != y.idleSince ? x.idleSince < y.idleSince : a < b
+                return agents[x].idleSince != agents[y].idleSince ? agents[x].idleSince < agents[y].idleSince : a < b
             case .roundRobin:
                 return a < b
             }
         }
 
-        for agent in bucket.candidates {
+        for agent in candidates {
             if let kind = blocker(agent, channel: channel) {
                 if record { note(agent, kind, channel: channel, into: &passed, counts: &counts) }
                 continue
@@ -226,7 +229,7 @@ extension AssignmentEngine {
                 if record { note(agent, .declinedBefore, channel: channel, into: &passed, counts: &counts) }
                 continue
             }
-            if !task.declinedBy.isEmpty, task.declinedBy.contains(agent) {
+            if !declinedBy.isEmpty, declinedBy.contains(agent) {
                 if fallback < 0 || better(agent, than: fallback) { fallback = agent }
                 if record { note(agent, .declinedBefore, channel: channel, into: &passed, counts: &counts) }
                 continue
@@ -245,81 +248,64 @@ extension AssignmentEngine {
             for agent in eligible where agent != chosen {
                 note(agent, .rankedLower, channel: channel, into: &passed, counts: &counts)
             }
-            explanation = AgentSelection(
-                queue: queueDefinitions[queue].id, strategy: strategy, chosen: chosen >= 0 ? agents[Int(chosen)].id : nil,
-                reason: chosen >= 0 ? chosenReason(chosen, strategy: strategy, cursor: cursor, fallback: best < 0, among: eligible.count)
-                    : waitReason(bucket, counts: counts),
-                candidates: bucket.candidates.count, lackingSkills: agents.count - bucket.candidates.count,
-                passedOver: passed, passedOverCounts: counts)
+            let why: AgentSelection.Reason
+            if chosen < 0 {
+                why = candidates.isEmpty ? .noCandidates : .nobodyFree
+            } else if best < 0 {
+                why = .onlyDecliners
+            } else {
+                switch strategy {
+                case .longestIdle: why = .longestIdle(since: idleDate(chosen), eligible: eligible.count)
+                case .leastBusy: why = .leastBusy(load: Int(agents[Int(chosen)].totalLoad), capacity: Int(agents[Int(chosen)].totalCapacity),
+                                                  eligible: eligible.count)
+                case .roundRobin: why = .roundRobin(after: cursor >= 0 ? agents[Int(cursor)].id : nil, eligible: eligible.count)
+                }
+            }
+            explanation = AgentSelection(queue: queueDefinitions[queue].id, strategy: strategy,
+                                         chosen: chosen >= 0 ? agents[Int(chosen)].id : nil, why: why,
+                                         candidates: candidates.count, lackingSkills: agents.count - candidates.count,
+                                         passedOver: passed, counts: counts)
         }
         return chosen >= 0 ? chosen : nil
     }
 
+    func idleDate(_ agent: Int32) -> Date? {
+        let since = agents[Int(agent)].idleSince
+        return since > -1e300 ? Date(timeIntervalSince1970: since) : nil
+    }
+
     func note(_ agent: Int32, _ kind: AgentSelection.PassedOver.Kind, channel: Int,
-              into passed: inout [AgentSelection.PassedOver], counts: inout [AgentSelection.PassedOver.Kind: Int]) {
-        counts[kind, default: 0] += 1
-        guard passed.count < AgentSelection.passedOverLimit else { return }
-        let state = agents[Int(agent)]
-        let detail: String
-        let channelName = Channel.allCases[channel].rawValue
+              into passed: inout [AgentSelection.PassedOver], counts: inout [Int]) {
         switch kind {
-        case .notAvailable: detail = state.status.rawValue
-        case .atCapacity:
-            detail = isExclusive(channel) && state.totalLoad > 0 && state.load[channel] < state.capacity[channel]
-                ? "holds \(state.totalLoad) other tasks; \(channelName) needs a free agent"
-                : "\(state.load[channel]) of \(state.capacity[channel]) \(channelName) tasks"
-        case .onExclusiveTask:
-            let busyOn = Channel.allCases.first { state.load[$0.slot] > 0 && isExclusive($0.slot) }
-            detail = "on a \(busyOn.map(\.rawValue) ?? "voice") task"
-        case .declinedBefore: detail = "declined the offer or let it expire"
-        case .rankedLower:
-            detail = (state.idleSince > -1e300 ? "idle since \(RoutingText.time(Date(timeIntervalSince1970: state.idleSince)))" : "never assigned")
-                + ", holding \(state.totalLoad) of \(state.totalCapacity)"
+        case .notAvailable: counts[0] += 1
+        case .atCapacity: counts[1] += 1
+        case .onExclusiveTask: counts[2] += 1
+        case .declinedBefore: counts[3] += 1
+        case .rankedLower: counts[4] += 1
         }
-        passed.append(AgentSelection.PassedOver(agent: state.id, kind: kind, detail: detail))
-    }
-
-    func chosenReason(_ agent: Int32, strategy: AssignmentStrategy, cursor: Int32, fallback: Bool, among eligible: Int) -> String {
-        let state = agents[Int(agent)]
-        if fallback { return "only agents who declined the task before could take it; \(state.id) ranks first of them" }
-        let others = "of \(eligible) agent\(eligible == 1 ? "" : "s") who could take it"
-        switch strategy {
-        case .longestIdle:
-            let since = state.idleSince > -1e300 ? "idle since \(RoutingText.time(Date(timeIntervalSince1970: state.idleSince)))" : "never assigned yet"
-            return "\(since): the longest idle \(others)"
-        case .leastBusy:
-            return "holding \(state.totalLoad) of \(state.totalCapacity) tasks: the least busy \(others)"
-        case .roundRobin:
-            let previous = cursor >= 0 ? agents[Int(cursor)].id : "nobody yet"
-            return "next in round-robin order after \(previous), \(others)"
-        }
-    }
-
-    func waitReason(_ bucket: Bucket, counts: [AgentSelection.PassedOver.Kind: Int]) -> String {
-        if bucket.candidates.isEmpty { return "no agent has the required skills and takes work on this channel" }
-        let parts = AgentSelection.PassedOver.Kind.allCases.compactMap { kind in counts[kind].map { "\($0) \(kind.rawValue)" } }
-        return "nobody can take it now (" + parts.joined(separator: ", ") + "); it waits by priority, then age"
+        guard passed.count < AgentSelection.passedOverLimit else { return }
+        let index = Int(agent)
+        passed.append(AgentSelection.PassedOver(
+            agent: agents[index].id, kind: kind, status: agents[index].status, channel: Channel.allCases[channel],
+            load: Int(agents[index].load[channel]), capacity: Int(agents[index].capacity[channel]),
+            totalLoad: Int(agents[index].totalLoad), totalCapacity: Int(agents[index].totalCapacity),
+            idleSince: idleDate(agent), exclusiveChannel: isExclusive(channel)))
     }
 
     func preferredSelection(_ slot: Int32, agent: Int32, waited: Bool) -> AgentSelection {
-        let task = tasks[Int(slot)]
-        let queue = queueDefinitions[Int(task.queue)]
-        let until = RoutingText.time(Date(timeIntervalSince1970: task.preferredUntil))
+        let queue = queueDefinitions[Int(tasks[Int(slot)].queue)]
         return AgentSelection(queue: queue.id, strategy: queue.strategy, chosen: agents[Int(agent)].id,
-                              reason: "the customer's previous agent" + (waited ? ", who was reserved for it" : "")
-                                  + " (last-agent preference until \(until))",
-                              candidates: 1, lackingSkills: 0, passedOver: [], passedOverCounts: [:])
+                              why: .previousAgent(until: Date(timeIntervalSince1970: tasks[Int(slot)].preferredUntil), waited: waited),
+                              candidates: 1, lackingSkills: 0)
     }
 
     func filledSelection(_ slot: Int32, agent: Int32, bucket: Int32, now: Double) -> AgentSelection {
-        let task = tasks[Int(slot)]
-        let queue = queueDefinitions[Int(task.queue)]
+        let queue = queueDefinitions[Int(tasks[Int(slot)].queue)]
         let candidates = buckets[Int(bucket)].candidates.count
-        return AgentSelection(
-            queue: queue.id, strategy: queue.strategy, chosen: agents[Int(agent)].id,
-            reason: "\(agents[Int(agent)].id) was the first to have room on \(task.channel.rawValue); the task was next in line "
-                + "(priority \(task.priority), waited \(RoutingText.duration(now - task.arrival)))",
-            candidates: candidates, lackingSkills: agents.count - candidates, passedOver: [], passedOverCounts: [:])
+        return AgentSelection(queue: queue.id, strategy: queue.strategy, chosen: agents[Int(agent)].id,
+                              why: .freedCapacity(channel: tasks[Int(slot)].channel, priority: tasks[Int(slot)].priority,
+                                                  waited: now - tasks[Int(slot)].arrival),
+                              candidates: candidates, lackingSkills: agents.count - candidates)
     }
 
     // MARK: Offers
@@ -536,6 +522,7 @@ extension AssignmentEngine {
             return
         }
         actions.append(.escalate(task: id, step: step))
+        tasks[Int(slot)].bucket = -1
         switch step.action {
         case .moveToQueue(let name):
             let queue = queueID(name)

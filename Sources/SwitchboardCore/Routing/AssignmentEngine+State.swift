@@ -61,6 +61,8 @@ struct TaskState: Sendable {
     var offerStamp: UInt64 = 0
     var declinedBy: [Int32] = []
     var live = true
+    /// The bucket for the current queue, channel and requirements; -1 when they changed.
+    var bucket: Int32 = -1
 
     init(id: String, uid: UInt64, queue: Int32, channel: Channel, priority: Int, arrival: Double,
          requirements: [SkillRequirement], extras: [SkillRequirement], steps: [EscalationStep]) {

@@ -112,13 +112,14 @@ public struct AssignmentEngine: Sendable {
         }
         var actions: [AssignmentAction] = []
         let queue = queueID(request.queue)
-        let requirements = SkillRequirement.merged(request.requiredSkills ?? queueDefinitions[queue].requiredSkills)
-        let queueSkills = Set(queueDefinitions[queue].requiredSkills)
+        let queueSkills = queueDefinitions[queue].requiredSkills
+        var requirements = request.requiredSkills ?? queueSkills
+        if !SkillRequirement.isNormalized(requirements) { requirements = SkillRequirement.merged(requirements) }
+        let extras = request.requiredSkills == nil ? [] : requirements.filter { !queueSkills.contains($0) }
         counter &+= 1
         var task = TaskState(id: request.id, uid: counter, queue: Int32(queue), channel: request.channel,
                              priority: request.priority, arrival: request.arrival.timeIntervalSince1970,
-                             requirements: requirements, extras: requirements.filter { !queueSkills.contains($0) },
-                             steps: request.escalation)
+                             requirements: requirements, extras: extras, steps: request.escalation)
         if let preferred = request.preferredAgent, let agent = agentIndex[preferred], lastAgentTimeout > 0 {
             task.preferredAgent = agent
             task.preferredUntil = request.arrival.timeIntervalSince1970 + lastAgentTimeout

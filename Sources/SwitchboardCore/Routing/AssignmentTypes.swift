@@ -67,23 +67,79 @@ public enum TaskStatus: Sendable, Hashable {
 }
 
 /// Why the engine chose an agent, and why it passed over the others: stored with the decision
-/// and shown by `switchboard explain`.
+/// and shown by `switchboard explain`. Recorded as numbers when the decision is made; the
+/// sentences are made only when read.
 public struct AgentSelection: Sendable, Hashable {
     public var queue: String
     public var strategy: AssignmentStrategy
     /// The agent chosen, or nil when the task had to wait.
     public var chosen: String?
-    public var reason: String
+    public var why: Reason
     /// Agents that have the skills and take work on the channel.
     public var candidates: Int
     /// Agents without the skills (or without capacity on the channel at all).
     public var lackingSkills: Int
     /// The candidates not chosen and why, in candidate order (at most `passedOverLimit`).
     public var passedOver: [PassedOver]
-    /// How many candidates were passed over for each reason (all of them, not just those listed).
-    public var passedOverCounts: [PassedOver.Kind: Int]
+    /// How many candidates were passed over for each reason, indexed like `PassedOver.Kind.allCases`.
+    var counts: [Int]
 
     public static let passedOverLimit = 25
+
+    public init(queue: String, strategy: AssignmentStrategy, chosen: String?, why: Reason, candidates: Int, lackingSkills: Int,
+                passedOver: [PassedOver] = [], counts: [Int] = []) {
+        self.queue = queue
+        self.strategy = strategy
+        self.chosen = chosen
+        self.why = why
+        self.candidates = candidates
+        self.lackingSkills = lackingSkills
+        self.passedOver = passedOver
+        self.counts = counts
+    }
+
+    /// How many candidates were passed over for each reason (all of them, not just those listed).
+    public var passedOverCounts: [PassedOver.Kind: Int] {
+        var result: [PassedOver.Kind: Int] = [:]
+        for (index, count) in counts.enumerated() where count > 0 { result[PassedOver.Kind.allCases[index]] = count }
+        return result
+    }
+
+    /// The reason in plain words.
+    public var reason: String {
+        let chosen = chosen ?? "nobody"
+        func among(_ count: Int) -> String { "of \(count) agent\(count == 1 ? "" : "s") who could take it" }
+        switch why {
+        case .longestIdle(let since, let eligible):
+            return (since.map { "idle since \(RoutingText.time($0))" } ?? "never assigned yet") + ": the longest idle " + among(eligible)
+        case .leastBusy(let load, let capacity, let eligible):
+            return "holding \(load) of \(capacity) tasks: the least busy " + among(eligible)
+        case .roundRobin(let previous, let eligible):
+            return "next in round-robin order after \(previous ?? "nobody yet"), " + among(eligible)
+        case .onlyDecliners:
+            return "only agents who declined the task before could take it; \(chosen) ranks first of them"
+        case .previousAgent(let until, let waited):
+            return "the customer's previous agent" + (waited ? ", who was reserved for it" : "") + " (last-agent preference until \(RoutingText.time(until)))"
+        case .freedCapacity(let channel, let priority, let waited):
+            return "\(chosen) was the first to have room on \(channel.rawValue); the task was next in line (priority \(priority), waited \(RoutingText.duration(waited)))"
+        case .noCandidates:
+            return "no agent has the required skills and takes work on this channel"
+        case .nobodyFree:
+            let parts = PassedOver.Kind.allCases.compactMap { kind in passedOverCounts[kind].map { "\($0) \(kind.rawValue)" } }
+            return "nobody can take it now (" + parts.joined(separator: ", ") + "); it waits by priority, then age"
+        }
+    }
+
+    public enum Reason: Sendable, Hashable {
+        case longestIdle(since: Date?, eligible: Int)
+        case leastBusy(load: Int, capacity: Int, eligible: Int)
+        case roundRobin(after: String?, eligible: Int)
+        case onlyDecliners
+        case previousAgent(until: Date, waited: Bool)
+        case freedCapacity(channel: Channel, priority: Int, waited: Double)
+        case noCandidates
+        case nobodyFree
+    }
 
     public struct PassedOver: Sendable, Hashable {
         public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -95,7 +151,31 @@ public struct AgentSelection: Sendable, Hashable {
         }
         public var agent: String
         public var kind: Kind
-        public var detail: String
+        public var status: AgentStatus
+        public var channel: Channel
+        /// Tasks held on the task's channel, and the agent's capacity there.
+        public var load: Int
+        public var capacity: Int
+        public var totalLoad: Int
+        public var totalCapacity: Int
+        public var idleSince: Date?
+        /// Whether the task's channel is exclusive (a call needs an agent holding nothing).
+        public var exclusiveChannel: Bool
+
+        /// The reason in plain words.
+        public var detail: String {
+            switch kind {
+            case .notAvailable: return status.rawValue
+            case .atCapacity:
+                return exclusiveChannel && totalLoad > 0 && load < capacity
+                    ? "holds \(totalLoad) other task\(totalLoad == 1 ? "" : "s"); \(channel.rawValue) needs a free agent"
+                    : "\(load) of \(capacity) \(channel.rawValue) tasks"
+            case .onExclusiveTask: return "on an exclusive task (a call)"
+            case .declinedBefore: return "declined the offer or let it expire"
+            case .rankedLower:
+                return (idleSince.map { "idle since \(RoutingText.time($0))" } ?? "never assigned") + ", holding \(totalLoad) of \(totalCapacity)"
+            }
+        }
     }
 }
 

@@ -154,22 +154,24 @@ public struct ChannelMatrix: Sendable {
     @inline(__always)
     private func matches(_ index: Int, _ input: RoutingInput, typeID: Int, typeBit: UInt64, channelBit: UInt8,
                          values: [Int], openCache: inout [Int8]) -> Bool {
-        let rule = compiled[index]
-        if let mask = rule.typeMask, mask & typeBit == 0 {
-            guard rule.typesBeyondMask, typeID >= 64, rule.conditions.types!.contains(input.type) else { return false }
+        if let mask = compiled[index].typeMask, mask & typeBit == 0 {
+            guard compiled[index].typesBeyondMask, typeID >= 64, compiled[index].conditions.types!.contains(input.type) else { return false }
         }
-        if let mask = rule.channelMask, mask & channelBit == 0 { return false }
-        if let publicPost = rule.conditions.publicPost, publicPost != input.isPublicPost { return false }
-        for (key, allowed) in rule.attributes {
-            let value = values[key]
-            if value < 0 || !allowed.contains(value) { return false }
+        if let mask = compiled[index].channelMask, mask & channelBit == 0 { return false }
+        if let publicPost = compiled[index].conditions.publicPost, publicPost != input.isPublicPost { return false }
+        if !compiled[index].attributes.isEmpty {
+            for (key, allowed) in compiled[index].attributes {
+                let value = values[key]
+                if value < 0 || !allowed.contains(value) { return false }
+            }
         }
-        if let range = rule.conditions.confidence, !range.contains(input.confidence) { return false }
-        if let range = rule.conditions.frustration, !range.contains(input.frustration) { return false }
-        if let hours = rule.conditions.businessHours {
-            guard rule.calendar >= 0 else { return false }
-            if openCache[rule.calendar] < 0 { openCache[rule.calendar] = calendarList[rule.calendar].isOpen(at: input.time) ? 1 : 0 }
-            if (openCache[rule.calendar] == 1) != hours.open { return false }
+        if let range = compiled[index].conditions.confidence, !range.contains(input.confidence) { return false }
+        if let range = compiled[index].conditions.frustration, !range.contains(input.frustration) { return false }
+        if let hours = compiled[index].conditions.businessHours {
+            let calendar = compiled[index].calendar
+            guard calendar >= 0 else { return false }
+            if openCache[calendar] < 0 { openCache[calendar] = calendarList[calendar].isOpen(at: input.time) ? 1 : 0 }
+            if (openCache[calendar] == 1) != hours.open { return false }
         }
         return true
     }

@@ -17,6 +17,16 @@ public struct SkillRequirement: Sendable, Hashable, Comparable, CustomStringConv
     /// `billing` at level 1, `billing≥3` above.
     public var description: String { minimumLevel <= 1 ? skill : "\(skill)≥\(minimumLevel)" }
 
+    /// Whether a list is already sorted with one entry per skill (as `merged` returns it).
+    public static func isNormalized(_ list: [SkillRequirement]) -> Bool {
+        var index = 1
+        while index < list.count {
+            if list[index - 1].skill >= list[index].skill { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// Merges requirement lists: one entry per skill, the highest level wins, sorted by skill.
     public static func merged(_ lists: [SkillRequirement]...) -> [SkillRequirement] {
         var levels: [String: Int] = [:]

@@ -15,6 +15,9 @@ public enum SwitchboardCommand {
       send           post one message to the running daemon's ingest socket
       show           print a stored message or contact by id
       status         ask the running daemon how it is (adapters, backlog, store)
+      classify       classify a message text and say why (type, confidence, frustration)
+      train          train a classifier model from labelled examples (CSV or JSONL)
+      eval           measure a classifier model on labelled data
       version        print the version
 
     'switchboard COMMAND --help' explains each command.
@@ -36,6 +39,9 @@ public enum SwitchboardCommand {
             case "send": return try SendCommand.main(rest)
             case "show": return try ShowCommand.main(rest)
             case "status": return try StatusCommand.main(rest)
+            case "classify": return try ClassifyCommand.main(rest)
+            case "train": return try TrainCommand.main(rest)
+            case "eval": return try EvalCommand.main(rest)
             case "version", "--version":
                 if rest.contains("--help") || rest.contains("-h") {
                     print("usage: switchboard version\n\nPrints the version of this binary (compare with 'switchboard status', which shows the running daemon's).")
@@ -45,7 +51,7 @@ public enum SwitchboardCommand {
                 return 0
             case "help", "--help", "-h": print(overview); return 0
             default:
-                let known = ["run", "check-config", "send", "show", "status", "version"]
+                let known = ["run", "check-config", "send", "show", "status", "classify", "train", "eval", "version"]
                 let hint = KeySuggestion.closest(to: command, in: known).map { " Did you mean '\($0)'?" } ?? ""
                 printError("unknown command '\(command)'.\(hint) Run 'switchboard --help' for the list.")
                 return 2

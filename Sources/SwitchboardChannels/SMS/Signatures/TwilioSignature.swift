@@ -183,8 +183,10 @@ public struct TwilioSignature: Sendable {
             break
         }
         let given = Array(signature.trimmingCharacters(in: .whitespaces).utf8)
+        // The URL as received first (it is one of the two forms the SDK tries), then the other.
         let variants = Self.urlVariants(url)
-        for candidate in [variants.withoutPort, variants.withPort] {
+        let other = variants.withPort == url ? variants.withoutPort : variants.withPort
+        for candidate in other == url ? [url] : [url, other] {
             let computed = DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: Self.signedBytes(url: candidate, suffix: suffix)))
             if HMAC.constantTimeEquals(Array(computed.utf8), given) { return .success(()) }
         }

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Signed Twilio webhooks per second, stored, under wrk with keep-alive; then the same wrk script
+# against nginx answering a static 200 on the same machine, as the ceiling. Prints both and the ratio.
+#
+#   scripts/sms-webhook-bench.sh                 # uses .build/release/switchboard
+#   SWITCHBOARD_BIN=… SMS_BENCH_DURATION=10s SMS_BENCH_CONNECTIONS=32 SMS_BENCH_THREADS=1 scripts/sms-webhook-bench.sh
+#
+# Everything runs on 127.0.0.1 on free ports with its own temporary directory; the daemon and
+# nginx it starts are stopped by pid at the end, whatever happens. nginx is installed with apt
+# when missing (it is only the yardstick; its own service is not started).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${SWITCHBOARD_BIN:-.build/release/switchboard}
+DURATION=${SMS_BENCH_DURATION:-10s}
+CONNECTIONS=${SMS_BENCH_CONNECTIONS:-32}
+THREADS=${SMS_BENCH_THREADS:-1}
+REQUESTS=${SMS_BENCH_REQUESTS:-400000}
+TOKEN=bench_twilio_auth_token_0123456789
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+
+work=$(mktemp -d /tmp/switchboard-sms-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+apt_install() {
+  echo "installing $*"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null; }
+}
+command -v wrk >/dev/null || apt_install wrk
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || apt_install nginx
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$BIN" ] || { echo "no daemon binary at $BIN (make release, or set SWITCHBOARD_BIN)" >&2; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+seconds() { python3 -c "import sys,re; m=re.fullmatch(r'(\d+)(s|m)?', sys.argv[1]); print(int(m[1]) * (60 if m[2]=='m' else 1))" "$1"; }
+stored() { python3 -c "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(db.execute(\"SELECT COUNT(*) FROM messages WHERE adapter_id='tw'\").fetchone()[0])" "$work/sms.db"; }
+rate() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+non2xx() { awk '/Non-2xx or 3xx responses:/ {print $5}' "$1"; }
+
+PORT=$(free_port)
+URL="http://127.0.0.1:$PORT/sms/twilio"
+cat >"$work/adapters.json" <<JSON
+{
+  "version": 1,
+  "store": { "path": "$work/sms.db" },
+  "listeners": {
+    "local": { "type": "unix", "path": "$work/ingest.sock" },
+    "web": { "type": "tcp", "address": "127.0.0.1", "port": $PORT }
+  },
+  "limits": { "max_connections": 4096 },
+  "ingest": { "backlog_budget": 1000000 },
+  "log": { "level": "warning" },
+  "adapters": {
+    "tw": { "type": "twilio", "listener": "web", "path": "/sms/twilio", "auth_token": "env:SMS_BENCH_TOKEN",
+            "default_region": "US", "backlog_budget": 1000000 }
+  }
+}
+JSON
+
+echo "== signed Twilio webhooks ($DURATION, $CONNECTIONS keep-alive connections, $THREADS wrk thread(s), synchronous=FULL)"
+python3 scripts/sms-sign.py --url "$URL" --token "$TOKEN" --count "$REQUESTS" --out "$work/requests.txt"
+SMS_BENCH_TOKEN=$TOKEN "$BIN" run --config "$work/adapters.json" 2>"$work/daemon.log" &
+DAEMON=$!
+pids+=("$DAEMON")
+for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v1/health" && break; sleep 0.05; done
+
+export SMS_REQUESTS_FILE="$work/requests.txt" SMS_THREADS="$THREADS"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s scripts/sms-wrk.lua "$URL" >/dev/null      # warm-up (its messages count too)
+before=$(stored)
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "$URL" | tee "$work/wrk-daemon.txt"
+after=$(stored)
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON/status" 2>/dev/null || true)
+kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true
+secs=$(seconds "$DURATION")
+stored_rate=$(( (after - before) / secs ))
+daemon_rate=$(rate "$work/wrk-daemon.txt")
+bad=$(non2xx "$work/wrk-daemon.txt"); bad=${bad:-0}
+
+NPORT=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$NPORT;
+    location / { default_type text/xml; return 200 '<?xml version="1.0" encoding="UTF-8"?><Response/>'; }
+  }
+}
+CONF
+"$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx/stderr.log" &
+NGINX_PID=$!
+pids+=("$NGINX_PID")
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NPORT/" && break; sleep 0.05; done
+echo "== the same wrk script against nginx (static 200, worker_processes auto) as the ceiling"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s scripts/sms-wrk.lua "http://127.0.0.1:$NPORT/sms/twilio" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "http://127.0.0.1:$NPORT/sms/twilio" | tee "$work/wrk-nginx.txt"
+kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
+nginx_rate=$(rate "$work/wrk-nginx.txt")
+
+echo
+echo "== webhook summary"
+printf 'switchboard: %s signed webhooks/s answered (%s non-2xx), %s/s stored (%s new rows in %ss)\n' "$daemon_rate" "$bad" "$stored_rate" "$((after - before))" "$secs"
+printf 'nginx:       %s static 200/s\n' "$nginx_rate"
+python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('ratio:       %.2f of nginx' % (d/n))" "$daemon_rate" "$nginx_rate"
+[ -n "$rss" ] && echo "daemon peak RSS: $((rss / 1024)) MiB" || true
