@@ -116,6 +116,13 @@ enum MessageJSON {
                 w.field("metadata", object: { w in for (k, v) in m.metadata.sorted(by: { $0.key < $1.key }) { w.field(k, v) } })
             }
             w.field("raw_size", m.raw.count)
+            if let decision = m.decision {
+                w.field("inquiry_type", decision.inquiryType)
+                w.field("confidence", decision.confidence)
+                w.fieldIfPresent("queue", decision.queue)
+                w.fieldIfPresent("priority", decision.priority)
+                w.field("decision", decision.details)
+            }
         }
     }
 

@@ -87,6 +87,7 @@ public final class Daemon: @unchecked Sendable {
         lifecycle.lock()
         defer { lifecycle.unlock() }
         let configuration = self.configuration
+        try installDecider(configuration)
         let adapters = startAdapters(configuration.adapters.filter(\.enabled), configuration: configuration)
         running.withLock { $0.adapters = adapters }
         var started: [String: RunningListener] = [:]
@@ -230,6 +231,21 @@ public final class Daemon: @unchecked Sendable {
         return router
     }
 
+    /// Classification happens on the ingesting thread, before the store queues the message.
+    private func installDecider(_ configuration: Configuration) throws {
+        guard configuration.classifier.enabled else {
+            store.setDecider(nil)
+            return
+        }
+        let decider: InquiryDecider
+        do {
+            decider = try InquiryDecider(settings: configuration.classifier)
+        } catch {
+            throw DaemonError(message: "the classifier cannot be built: \(error)")
+        }
+        store.setDecider { decider.decide($0) }
+    }
+
     // MARK: - Reload
 
     /// Applies a configuration that loaded cleanly. Listeners that changed are rebound (a new one
@@ -240,6 +256,8 @@ public final class Daemon: @unchecked Sendable {
         defer { lifecycle.unlock() }
         let old = configuration
         let changes = ConfigurationChanges(from: old, to: new)
+        // A classifier that cannot be built (model file unreadable or corrupt) rejects the reload.
+        if old.classifier != new.classifier { try installDecider(new) }
         let limitsChanged = changes.changedSections.contains("limits")
         let rebind = Set(changes.changedListeners + changes.addedListeners + (limitsChanged ? Array(new.listeners.keys) : []))
 

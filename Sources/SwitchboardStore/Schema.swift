@@ -8,7 +8,19 @@ enum Schema {
         Migration(name: "initial schema") { db throws(StoreError) in
             try db.execute(initial, purpose: "create tables")
         },
+        Migration(name: "message decisions") { db throws(StoreError) in
+            try db.execute(decisions, purpose: "add decision columns")
+        },
     ])
+
+    /// Classification and routing stored with each inbound message (`MessageDecision`).
+    static let decisions = """
+    ALTER TABLE messages ADD COLUMN inquiry_type TEXT;
+    ALTER TABLE messages ADD COLUMN confidence REAL;
+    ALTER TABLE messages ADD COLUMN queue TEXT;
+    ALTER TABLE messages ADD COLUMN priority INTEGER;
+    ALTER TABLE messages ADD COLUMN decision TEXT;
+    """
 
     static let initial = """
     CREATE TABLE contacts (

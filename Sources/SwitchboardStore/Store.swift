@@ -89,8 +89,25 @@ public final class Store: Sendable {
     public func ingest(_ messages: [InboundMessage],
                        completion: @escaping @Sendable ([Result<IngestOutcome, StoreError>]) -> Void) {
         guard !messages.isEmpty else { return completion([]) }
-        submit(.ingest(messages, completion: completion))
+        if let decide = decider.withLock({ $0 }) {
+            var decided = messages
+            for index in decided.indices where decided[index].decision == nil {
+                decided[index].decision = decide(decided[index])
+            }
+            submit(.ingest(decided, completion: completion))
+        } else {
+            submit(.ingest(messages, completion: completion))
+        }
     }
+
+    /// Decides each inbound message's classification and routing before it is queued, on the
+    /// caller's thread (an event loop or an adapter's poller), so the decision is committed with
+    /// the message and the writer thread does no extra work. The daemon installs it and swaps it
+    /// on reload; the store itself knows nothing about classification.
+    public func setDecider(_ decide: (@Sendable (InboundMessage) -> MessageDecision?)?) {
+        decider.withLock { $0 = decide }
+    }
+    private let decider = Mutex<(@Sendable (InboundMessage) -> MessageDecision?)?>(nil)
 
     public func ingest(_ messages: [InboundMessage]) async -> [Result<IngestOutcome, StoreError>] {
         await withCheckedContinuation { continuation in

@@ -30,12 +30,15 @@ public struct InboundMessage: Sendable, Hashable {
     public var metadata: [String: String]
     /// The raw source bytes exactly as received.
     public var raw: [UInt8]
+    /// Classification and routing, decided before the message is stored (nil when no decision
+    /// was made, e.g. for messages stored by a tool that does not classify).
+    public var decision: MessageDecision?
 
     public init(channel: Channel, adapterID: String, externalID: String, sender: Identity,
                 senderName: String? = nil, recipient: String? = nil, subject: String? = nil,
                 text: String, html: String? = nil, attachments: [Attachment] = [], sentAt: Date? = nil,
                 threadKey: String? = nil, replyTo: [String] = [], contactAttributes: [String: String] = [:],
-                metadata: [String: String] = [:], raw: [UInt8] = []) {
+                metadata: [String: String] = [:], raw: [UInt8] = [], decision: MessageDecision? = nil) {
         self.channel = channel
         self.adapterID = adapterID
         self.externalID = externalID
@@ -52,5 +55,6 @@ public struct InboundMessage: Sendable, Hashable {
         self.contactAttributes = contactAttributes
         self.metadata = metadata
         self.raw = raw
+        self.decision = decision
     }
 }

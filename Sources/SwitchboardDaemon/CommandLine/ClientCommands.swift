@@ -178,3 +178,59 @@ enum StatusText {
         return "\(s / 86400)d\(s % 86400 / 3600)h"
     }
 }
+
+enum ExplainCommand {
+    static let help = """
+    usage: switchboard explain MESSAGE_ID [--json]
+
+    Explains what the running daemon decided about a stored message, and why: the inquiry type
+    with its confidence and runner-ups, the frustration signal and its cues, which admin rule or
+    which of the model's features decided it (and, with a routing matrix configured, the rule
+    that matched, the queue and priority).
+      --json           print the stored decision as JSON
+    \(DaemonAddress.help)
+    """
+
+    static func main(_ raw: [String]) throws -> Int32 {
+        let args = try Arguments(raw, command: "explain", valueOptions: DaemonAddress.options, flagOptions: ["--json"])
+        if args.has("--help") { print(help); return 0 }
+        guard args.positionals.count == 1, let id = args.positionals.first, id.hasPrefix("msg_") else {
+            throw Arguments.UsageError(description: "explain needs one message id (msg_…); see 'switchboard explain --help'")
+        }
+        let response = try UnixHTTPClient(socketPath: DaemonAddress.socketPath(args)).request("GET", "/v1/messages/\(id)")
+        guard response.status == 200, let message = try? JSONParser().parse(response.body) else {
+            printError("the daemon answered \(response.status): \(response.text)")
+            return 1
+        }
+        guard let decision = message["decision"] else {
+            print("\(id): no decision was stored (the classifier was off when it arrived)")
+            return 0
+        }
+        if args.has("--json") { print(decision.prettyString); return 0 }
+        print(render(id: id, message: message, decision: decision))
+        return 0
+    }
+
+    static func render(id: String, message: JSONValue, decision: JSONValue) -> String {
+        var lines = ["message \(id) (\(message["channel"]?.stringValue ?? "?") via \(message["adapter"]?.stringValue ?? "?"))"]
+        if let c = decision["classification"] {
+            lines.append("classification")
+            lines.append(String(format: "  type        %@ (confidence %.3f)", c["type"]?.stringValue ?? "?", c["confidence"]?.doubleValue ?? 0))
+            let runners = (c["runner_ups"]?.arrayValue ?? []).map { String(format: "%@ %.3f", $0["type"]?.stringValue ?? "?", $0["score"]?.doubleValue ?? 0) }
+            if !runners.isEmpty { lines.append("  runner-ups  " + runners.joined(separator: ", ")) }
+            lines.append("  decided by  " + (c["explanation"]?.stringValue ?? "?"))
+            if let f = c["frustration"] {
+                let cues = (f["cues"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+                lines.append(String(format: "  frustration %.2f%@%@", f["score"]?.doubleValue ?? 0,
+                                    f["frustrated"]?.boolValue == true ? " (frustrated)" : "", cues.isEmpty ? "" : " — " + cues))
+            }
+        }
+        if let r = decision["routing"] {
+            lines.append("routing")
+            for (key, value) in (r.objectValue.map { Array($0) } ?? []).map({ ($0.key, $0.value) }) {
+                lines.append("  \(key): \(value.stringValue ?? value.compactString)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -15,6 +15,7 @@ public enum SwitchboardCommand {
       send           post one message to the running daemon's ingest socket
       show           print a stored message or contact by id
       status         ask the running daemon how it is (adapters, backlog, store)
+      explain        explain what was decided about a stored message, and why
       classify       classify a message text and say why (type, confidence, frustration)
       train          train a classifier model from labelled examples (CSV or JSONL)
       eval           measure a classifier model on labelled data
@@ -40,6 +41,7 @@ public enum SwitchboardCommand {
             case "show": return try ShowCommand.main(rest)
             case "status": return try StatusCommand.main(rest)
             case "classify": return try ClassifyCommand.main(rest)
+            case "explain": return try ExplainCommand.main(rest)
             case "train": return try TrainCommand.main(rest)
             case "eval": return try EvalCommand.main(rest)
             case "version", "--version":
@@ -51,7 +53,7 @@ public enum SwitchboardCommand {
                 return 0
             case "help", "--help", "-h": print(overview); return 0
             default:
-                let known = ["run", "check-config", "send", "show", "status", "classify", "train", "eval", "version"]
+                let known = ["run", "check-config", "send", "show", "status", "explain", "classify", "train", "eval", "version"]
                 let hint = KeySuggestion.closest(to: command, in: known).map { " Did you mean '\($0)'?" } ?? ""
                 printError("unknown command '\(command)'.\(hint) Run 'switchboard --help' for the list.")
                 return 2

@@ -25,6 +25,7 @@ public struct Configuration: Sendable {
     public var shutdownTimeout: Duration
     /// In file order.
     public var adapters: [AdapterInstance]
+    public var classifier: ClassifierSettings = ClassifierSettings()
 
     public func adapter(id: String) -> AdapterInstance? {
         adapters.first { $0.id == id }
@@ -80,6 +81,7 @@ public struct Configuration: Sendable {
         let limits = LimitSettings.read(reader.object("limits"))
         let ingest = IngestSettings.read(reader.object("ingest"))
         let log = LogSettings.read(reader.object("log"))
+        let classifier = ClassifierSettings.read(reader.object("classifier"), context: context)
         let shutdownTimeout = reader.duration("shutdown_timeout", default: .seconds(30), in: .zero ... .seconds(3600))
         let adapters = readAdapters(reader.object("adapters"), registry: registry)
         reader.reportUnknownKeys()
@@ -90,7 +92,7 @@ public struct Configuration: Sendable {
         return .success(Configuration(version: version, context: context, store: store,
                                       listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
                                       limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
-                                      adapters: adapters.map(\.instance)))
+                                      adapters: adapters.map(\.instance), classifier: classifier))
     }
 
     // MARK: Sections

@@ -6,7 +6,7 @@ extension StoredMessage {
     static let columns = """
         id, adapter_id, external_id, channel, direction, contact_id, conversation_id, sender_kind, sender_value, \
         sender_name, recipient, subject, text, html, attachments, metadata, thread_key, reply_to, contact_attributes, \
-        sent_at, received_at, raw
+        sent_at, received_at, raw, inquiry_type, confidence, queue, priority, decision
         """
 
     init(row: Statement) throws(StoreError) {
@@ -35,7 +35,12 @@ extension StoredMessage {
             replyTo: try JSONColumn.decodeArray(row.string(at: 17) ?? "[]", column: "messages.reply_to"),
             contactAttributes: try JSONColumn.decodeObject(row.string(at: 18) ?? "{}", column: "messages.contact_attributes"),
             metadata: try JSONColumn.decodeObject(row.string(at: 15) ?? "{}", column: "messages.metadata"),
-            raw: row.bytes(at: 21))
+            raw: row.bytes(at: 21),
+            decision: row.string(at: 22).map { type in
+                MessageDecision(inquiryType: type, confidence: row.double(at: 23) ?? 0, queue: row.string(at: 24),
+                                priority: row.int64(at: 25).map { Int($0) },
+                                details: (row.string(at: 26)).flatMap { try? JSONParser().parse($0) } ?? .null)
+            })
         self.init(id: id, contactID: row.string(at: 5) ?? "", conversationID: row.string(at: 6) ?? "",
                   direction: direction, receivedAt: Date(storeMilliseconds: row.int64(at: 20) ?? 0), message: message)
     }

@@ -58,6 +58,21 @@ final class Statement {
         try check(rc, "bind blob parameter \(index)")
     }
 
+    func bind(_ value: Double?, at index: Int32) throws(StoreError) {
+        guard let value else { return try bindNull(at: index) }
+        try check(sqlite3_bind_double(handle, index, value), "bind real parameter \(index)")
+    }
+
+    /// Binds UTF-8 bytes as TEXT (JSON columns written with JSONWriter, no String round trip).
+    func bind(_ bytes: [UInt8], at index: Int32, asText: Bool) throws(StoreError) {
+        guard asText else { return try bind(bytes, at: index) }
+        let rc = bytes.withUnsafeBytes { buffer -> Int32 in
+            let base = buffer.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer<CChar>(bitPattern: 1)
+            return sb_sqlite3_bind_text_transient(handle, index, base, Int32(buffer.count))
+        }
+        try check(rc, "bind text parameter \(index)")
+    }
+
     func bindNull(at index: Int32) throws(StoreError) {
         try check(sqlite3_bind_null(handle, index), "bind NULL parameter \(index)")
     }
@@ -114,6 +129,10 @@ final class Statement {
 
     func int64(at index: Int32) -> Int64? {
         isNull(at: index) ? nil : sqlite3_column_int64(handle, index)
+    }
+
+    func double(at index: Int32) -> Double? {
+        isNull(at: index) ? nil : sqlite3_column_double(handle, index)
     }
 
     func bool(at index: Int32) -> Bool { sqlite3_column_int64(handle, index) != 0 }

@@ -302,6 +302,15 @@ extension StoreWriter {
         try s.bind(m.sentAt?.storeMilliseconds, at: 19)
         try s.bind(batchMillis, at: 20)
         try s.bind(m.raw, at: 21)
+        if let decision = m.decision {
+            try s.bind(decision.inquiryType, at: 22)
+            try s.bind(decision.confidence, at: 23)
+            try s.bind(decision.queue, at: 24)
+            try s.bind(decision.priority, at: 25)
+            try s.bind(decision.details.serialized(), at: 26, asText: true)
+        } else {
+            for index: Int32 in 22...26 { try s.bindNull(at: index) }
+        }
         try s.run()
     }
 }

@@ -65,8 +65,10 @@ final class WriterStatements {
         insertMessage = try db.prepare("""
             INSERT INTO messages (id, adapter_id, external_id, channel, direction, contact_id, conversation_id,
                 sender_kind, sender_value, sender_name, recipient, subject, text, html, attachments, metadata,
-                thread_key, reply_to, contact_attributes, sent_at, received_at, raw)
-            VALUES (?1, ?2, ?3, ?4, 'inbound', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                thread_key, reply_to, contact_attributes, sent_at, received_at, raw,
+                inquiry_type, confidence, queue, priority, decision)
+            VALUES (?1, ?2, ?3, ?4, 'inbound', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                ?22, ?23, ?24, ?25, ?26)
             """, purpose: "insert message")
 
         addToCounter = try db.prepare(
