@@ -23,19 +23,49 @@ start_daemon() { # $1 = config file; sets DAEMON_PID and waits for the socket
   echo "the daemon did not start; its log:" >&2; cat "$work/daemon.log" >&2; exit 1
 }
 
-cat >"$work/adapters.json" <<JSON
+write_config() { # $1 = file, $2 = classifier enabled (true/false)
+  rm -f "$work"/bench.db*
+  cat >"$1" <<JSON
 {
   "version": 1,
   "store": { "path": "$work/bench.db" },
   "listeners": { "local": { "type": "unix", "path": "$work/ingest.sock" } },
   "ingest": { "backlog_budget": 1000000 },
   "log": { "level": "warning" },
+  "classifier": { "enabled": $2 },
   "adapters": { "local": { "type": "local", "listener": "local" } }
 }
 JSON
+}
+
+ingest_run() { # $1 = label, $2 = classifier enabled
+  write_config "$work/adapters.json" "$2"
+  start_daemon "$work/adapters.json"
+  "$BENCH" --socket "$work/ingest.sock" --messages 20000 --connections "$CONNECTIONS" --label warm-up >/dev/null
+  "$BENCH" --socket "$work/ingest.sock" --messages "$MESSAGES" --connections "$CONNECTIONS" --pid "$DAEMON_PID" --label "$1"
+  kill "$DAEMON_PID"; wait "$DAEMON_PID" || true
+  rm -f "$work/ingest.sock"
+}
+
+echo "== fsync speed of this disk (SQLite WAL, synchronous=FULL, one row per commit)"
+python3 - "$work/fsync.db" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("pragma journal_mode=wal"); c.execute("pragma synchronous=full"); c.execute("create table t(x)")
+n, t = 500, time.time()
+for i in range(n):
+    c.execute("begin"); c.execute("insert into t values(?)", (i,)); c.execute("commit")
+print(f"disk: {n / (time.time() - t):.0f} commits/s with an fsync each")
+PY
 
 echo "== ingest over the Unix socket ($MESSAGES messages, $CONNECTIONS keep-alive connections, synchronous=FULL)"
-start_daemon "$work/adapters.json"
-"$BENCH" --socket "$work/ingest.sock" --messages 20000 --connections "$CONNECTIONS" --label warm-up >/dev/null
-"$BENCH" --socket "$work/ingest.sock" --messages "$MESSAGES" --connections "$CONNECTIONS" --pid "$DAEMON_PID" --label ingest
-kill "$DAEMON_PID"; wait "$DAEMON_PID" || true
+ingest_run "ingest (store only)" false
+ingest_run "ingest + classification" true
+
+echo "== classification (one thread, shipped default model, the 150 held-out examples 40 times over)"
+for _ in $(seq 40); do cat data/classifier/examples-test.jsonl; done >"$work/classify.jsonl"
+"$BIN" eval --data "$work/classify.jsonl" | grep -E "speed"
+
+echo
+echo "== SMS webhooks: signed Twilio webhooks stored per second under wrk, and nginx's static 200 as the ceiling"
+SWITCHBOARD_BIN="$BIN" scripts/sms-webhook-bench.sh

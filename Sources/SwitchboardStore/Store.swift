@@ -89,7 +89,7 @@ public final class Store: Sendable {
     public func ingest(_ messages: [InboundMessage],
                        completion: @escaping @Sendable ([Result<IngestOutcome, StoreError>]) -> Void) {
         guard !messages.isEmpty else { return completion([]) }
-        if let decide = decider.withLock({ $0 }) {
+        if let decide = decider.withLock({ $0 })?.decide {
             var decided = messages
             for index in decided.indices where decided[index].decision == nil {
                 decided[index].decision = decide(decided[index])
@@ -105,9 +105,17 @@ public final class Store: Sendable {
     /// the message and the writer thread does no extra work. The daemon installs it and swaps it
     /// on reload; the store itself knows nothing about classification.
     public func setDecider(_ decide: (@Sendable (InboundMessage) -> MessageDecision?)?) {
-        decider.withLock { $0 = decide }
+        let box = decide.map(DeciderBox.init)
+        decider.withLock { $0 = box }
     }
-    private let decider = Mutex<(@Sendable (InboundMessage) -> MessageDecision?)?>(nil)
+    // The closure lives in a class: a function value kept directly in a Mutex is re-wrapped in a
+    // reabstraction thunk on every `withLock` that passes it inout, and the thunks pile up until
+    // the stack overflows (seen as a crash after ~10,000 messages).
+    private final class DeciderBox: Sendable {
+        let decide: @Sendable (InboundMessage) -> MessageDecision?
+        init(_ decide: @escaping @Sendable (InboundMessage) -> MessageDecision?) { self.decide = decide }
+    }
+    private let decider = Mutex<DeciderBox?>(nil)
 
     public func ingest(_ messages: [InboundMessage]) async -> [Result<IngestOutcome, StoreError>] {
         await withCheckedContinuation { continuation in
