@@ -30,7 +30,11 @@ extension Store {
     public func recentMessages(contactID: String, limit: Int = 50) throws(StoreError) -> [StoredMessage] {
         try readers.withConnection("read contact's messages") { db throws(StoreError) in
             let s = try db.cachedStatement(
-                "SELECT \(StoredMessage.columns) FROM messages WHERE contact_id = ?1 ORDER BY id DESC LIMIT ?2",
+                """
+                SELECT \(StoredMessage.columns) FROM messages
+                WHERE conversation_id IN (SELECT id FROM conversations WHERE contact_id = ?1)
+                ORDER BY id DESC LIMIT ?2
+                """,
                 purpose: "read contact's recent messages")
             try s.bind(contactID, at: 1)
             try s.bind(limit, at: 2)

@@ -2,7 +2,10 @@ import CSQLite
 
 extension Database {
     /// The writer's connection: WAL (readers never block it, it never blocks readers), the
-    /// configured `synchronous`, foreign keys enforced, and the optional size cap.
+    /// configured `synchronous`, and the optional size cap. Foreign keys are declared in the
+    /// schema but not enforced here: the writer is the only one that writes, and it creates every
+    /// contact and conversation before the rows that refer to them in the same transaction;
+    /// enforcing them cost two index probes per message on the hot path.
     static func openWriter(path: String, options: StoreOptions) throws(StoreError) -> Database {
         let db = try Database(path: path, access: .readWrite)
         sqlite3_busy_timeout(db.handle, Int32(clamping: Int(options.busyTimeout * 1000)))
@@ -14,7 +17,7 @@ extension Database {
         }
         try db.execute("""
             PRAGMA synchronous = \(options.synchronous.rawValue);
-            PRAGMA foreign_keys = ON;
+            PRAGMA foreign_keys = OFF;
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -32768;
             PRAGMA mmap_size = 268435456;
