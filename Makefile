@@ -13,7 +13,7 @@ BENCH_DEPS   := wrk
 # Apt runs only when something is missing; `sudo` only when we are not root.
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release run test unit e2e bench deps test-deps install uninstall clean model help fuzz
+.PHONY: all build release run test unit e2e bench deps test-deps install uninstall clean model help fuzz simulate
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make run      build and run the daemon in the foreground on ./$(CONFIG) (state under ./var)"
 	@echo "make test     install what the tests need, then run unit and end-to-end tests"
 	@echo "make bench    release build, then the ingest benchmark (prints msgs/s, p50/p99, peak RSS)"
+	@echo "make simulate a simulated day for each scenario in examples/scenarios (service level, ASA, cost)"
 	@echo "make install  install binary, systemd unit and /etc/switchboard/adapters.json (as root)"
 
 define apt_install
@@ -67,6 +68,13 @@ test: test-deps
 bench: release test-deps
 	$(call apt_install,$(BENCH_DEPS))
 	scripts/bench.sh
+
+# A day of a contact centre, simulated with the real matrix and assignment engine.
+simulate: deps
+	$(SWIFT) build -c release --product switchboard-simulate
+	@for scenario in examples/scenarios/*.json; do \
+	  echo "== $$scenario"; .build/release/switchboard-simulate $$scenario || exit 1; \
+	done
 
 install: release
 	@id -u switchboard >/dev/null 2>&1 || $(SUDO) useradd --system --home-dir /var/lib/switchboard --no-create-home --shell /usr/sbin/nologin switchboard

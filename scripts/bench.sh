@@ -67,6 +67,10 @@ ingest_run "ingest + classification (FULL)" true full
 ingest_run "ingest (store only, NORMAL)" false normal
 ingest_run "ingest + classification (NORMAL)" true normal
 
+echo "== routing + assignment decisions (1,000 agents, 50 queues)"
+[ -x .build/release/switchboard-simulate ] || swift build -c release --product switchboard-simulate >/dev/null
+.build/release/switchboard-simulate --bench
+
 echo "== classification (one thread, shipped default model, the 150 held-out examples 40 times over)"
 for _ in $(seq 40); do cat data/classifier/examples-test.jsonl; done >"$work/classify.jsonl"
 "$BIN" eval --data "$work/classify.jsonl" | grep -E "speed"

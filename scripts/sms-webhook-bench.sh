@@ -3,7 +3,7 @@
 # against nginx answering a static 200 on the same machine, as the ceiling. Prints both and the ratio.
 #
 #   scripts/sms-webhook-bench.sh                 # uses .build/release/switchboard
-#   SWITCHBOARD_BIN=… SMS_BENCH_DURATION=10s SMS_BENCH_CONNECTIONS=32 SMS_BENCH_THREADS=1 scripts/sms-webhook-bench.sh
+#   SWITCHBOARD_BIN=… SMS_BENCH_DURATION=10s SMS_BENCH_CONNECTIONS=128 SMS_BENCH_THREADS=1 scripts/sms-webhook-bench.sh
 #
 # Everything runs on 127.0.0.1 on free ports with its own temporary directory; the daemon and
 # nginx it starts are stopped by pid at the end, whatever happens. nginx is installed with apt
@@ -12,9 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SWITCHBOARD_BIN:-.build/release/switchboard}
 DURATION=${SMS_BENCH_DURATION:-10s}
-CONNECTIONS=${SMS_BENCH_CONNECTIONS:-32}
+CONNECTIONS=${SMS_BENCH_CONNECTIONS:-128}
 THREADS=${SMS_BENCH_THREADS:-1}
 REQUESTS=${SMS_BENCH_REQUESTS:-400000}
+# The daemon is measured as shipped (classifier on: it runs on the event loop before each message
+# is queued for the store) and with the classifier off; SMS_BENCH_CLASSIFIER=on (or off) runs one.
 TOKEN=bench_twilio_auth_token_0123456789
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
@@ -28,8 +30,8 @@ trap cleanup EXIT
 
 apt_install() {
   echo "installing $*"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null 2>&1 \
-    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$@" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$@" >/dev/null; }
 }
 command -v wrk >/dev/null || apt_install wrk
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || apt_install nginx
@@ -38,48 +40,59 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 seconds() { python3 -c "import sys,re; m=re.fullmatch(r'(\d+)(s|m)?', sys.argv[1]); print(int(m[1]) * (60 if m[2]=='m' else 1))" "$1"; }
-stored() { python3 -c "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(db.execute(\"SELECT COUNT(*) FROM messages WHERE adapter_id='tw'\").fetchone()[0])" "$work/sms.db"; }
+stored() { python3 -c "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(db.execute(\"SELECT COUNT(*) FROM messages WHERE adapter_id='tw'\").fetchone()[0])" "$1"; }
 rate() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
 non2xx() { awk '/Non-2xx or 3xx responses:/ {print $5}' "$1"; }
 
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT/sms/twilio"
-cat >"$work/adapters.json" <<JSON
+secs=$(seconds "$DURATION")
+export SMS_THREADS="$THREADS"
+
+# run_daemon MODE: one daemon on a fresh store (classifier MODE=on|off), warm-up, measured run.
+# Sets RESULT_<MODE>="answered/s non2xx stored/s rows rss_kib".
+run_daemon() {
+  local mode=$1 dir="$work/$1"
+  mkdir -p "$dir"
+  local port; port=$(free_port)
+  local url="http://127.0.0.1:$port/sms/twilio"
+  cat >"$dir/adapters.json" <<JSON
 {
   "version": 1,
-  "store": { "path": "$work/sms.db" },
+  "store": { "path": "$dir/sms.db" },
   "listeners": {
-    "local": { "type": "unix", "path": "$work/ingest.sock" },
-    "web": { "type": "tcp", "address": "127.0.0.1", "port": $PORT }
+    "local": { "type": "unix", "path": "$dir/ingest.sock" },
+    "web": { "type": "tcp", "address": "127.0.0.1", "port": $port }
   },
   "limits": { "max_connections": 4096 },
   "ingest": { "backlog_budget": 1000000 },
   "log": { "level": "warning" },
+  "classifier": { "enabled": $([ "$mode" = off ] && echo false || echo true) },
   "adapters": {
     "tw": { "type": "twilio", "listener": "web", "path": "/sms/twilio", "auth_token": "env:SMS_BENCH_TOKEN",
             "default_region": "US", "backlog_budget": 1000000 }
   }
 }
 JSON
+  echo "== signed Twilio webhooks ($DURATION, $CONNECTIONS keep-alive connections, $THREADS wrk thread(s), synchronous=FULL, classifier $mode)"
+  python3 scripts/sms-sign.py --url "$url" --token "$TOKEN" --count "$REQUESTS" --out "$dir/requests.txt"
+  python3 scripts/sms-sign.py --url "$url" --token "$TOKEN" --count 40000 --seed 2 --out "$dir/warmup.txt"
+  SMS_BENCH_TOKEN=$TOKEN "$BIN" run --config "$dir/adapters.json" 2>"$dir/daemon.log" &
+  local daemon=$!
+  pids+=("$daemon")
+  for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$port/v1/health" && break; sleep 0.05; done
+  # Warm-up with other message ids, so that every request of the measured run is a new message.
+  SMS_REQUESTS_FILE="$dir/warmup.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s scripts/sms-wrk.lua "$url" >/dev/null
+  local before after rss bad
+  before=$(stored "$dir/sms.db")
+  SMS_REQUESTS_FILE="$dir/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "$url" | tee "$dir/wrk.txt"
+  after=$(stored "$dir/sms.db")
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
+  kill "$daemon"; wait "$daemon" 2>/dev/null || true
+  bad=$(non2xx "$dir/wrk.txt"); bad=${bad:-0}
+  printf -v "RESULT_$mode" '%s %s %s %s %s' "$(rate "$dir/wrk.txt")" "$bad" "$(( (after - before) / secs ))" "$((after - before))" "$rss"
+}
 
-echo "== signed Twilio webhooks ($DURATION, $CONNECTIONS keep-alive connections, $THREADS wrk thread(s), synchronous=FULL)"
-python3 scripts/sms-sign.py --url "$URL" --token "$TOKEN" --count "$REQUESTS" --out "$work/requests.txt"
-SMS_BENCH_TOKEN=$TOKEN "$BIN" run --config "$work/adapters.json" 2>"$work/daemon.log" &
-DAEMON=$!
-pids+=("$DAEMON")
-for _ in $(seq 1 200); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v1/health" && break; sleep 0.05; done
-
-export SMS_REQUESTS_FILE="$work/requests.txt" SMS_THREADS="$THREADS"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s scripts/sms-wrk.lua "$URL" >/dev/null      # warm-up (its messages count too)
-before=$(stored)
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "$URL" | tee "$work/wrk-daemon.txt"
-after=$(stored)
-rss=$(awk '/VmHWM/ {print $2}' "/proc/$DAEMON/status" 2>/dev/null || true)
-kill "$DAEMON"; wait "$DAEMON" 2>/dev/null || true
-secs=$(seconds "$DURATION")
-stored_rate=$(( (after - before) / secs ))
-daemon_rate=$(rate "$work/wrk-daemon.txt")
-bad=$(non2xx "$work/wrk-daemon.txt"); bad=${bad:-0}
+MODES=${SMS_BENCH_CLASSIFIER:-"on off"}
+for mode in $MODES; do run_daemon "$mode"; done
 
 NPORT=$(free_port)
 mkdir -p "$work/nginx"
@@ -108,14 +121,19 @@ NGINX_PID=$!
 pids+=("$NGINX_PID")
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NPORT/" && break; sleep 0.05; done
 echo "== the same wrk script against nginx (static 200, worker_processes auto) as the ceiling"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s scripts/sms-wrk.lua "http://127.0.0.1:$NPORT/sms/twilio" >/dev/null
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "http://127.0.0.1:$NPORT/sms/twilio" | tee "$work/wrk-nginx.txt"
+first=$(echo $MODES | awk '{print $1}')
+SMS_REQUESTS_FILE="$work/$first/warmup.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s scripts/sms-wrk.lua "http://127.0.0.1:$NPORT/sms/twilio" >/dev/null
+SMS_REQUESTS_FILE="$work/$first/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "http://127.0.0.1:$NPORT/sms/twilio" | tee "$work/wrk-nginx.txt"
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
 nginx_rate=$(rate "$work/wrk-nginx.txt")
 
 echo
 echo "== webhook summary"
-printf 'switchboard: %s signed webhooks/s answered (%s non-2xx), %s/s stored (%s new rows in %ss)\n' "$daemon_rate" "$bad" "$stored_rate" "$((after - before))" "$secs"
-printf 'nginx:       %s static 200/s\n' "$nginx_rate"
-python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('ratio:       %.2f of nginx' % (d/n))" "$daemon_rate" "$nginx_rate"
-[ -n "$rss" ] && echo "daemon peak RSS: $((rss / 1024)) MiB" || true
+for mode in $MODES; do
+  var="RESULT_$mode"
+  read -r answered bad stored_rate rows rss <<<"${!var}"
+  printf 'switchboard (classifier %-3s): %s signed webhooks/s answered (%s non-2xx), %s/s stored (%s new rows in %ss), peak RSS %s MiB\n' \
+    "$mode" "$answered" "$bad" "$stored_rate" "$rows" "$secs" "$((rss / 1024))"
+  python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('  ratio to nginx: %.2f' % (d/n))" "$answered" "$nginx_rate"
+done
+printf 'nginx: %s static 200/s (the ceiling: no signature, no parsing, no database)\n' "$nginx_rate"

@@ -14,4 +14,6 @@ static inline CURLcode sb_curl_setopt_header_function(CURL *h, sb_curl_data_cb f
 static inline CURLcode sb_curl_setopt_read_function(CURL *h, sb_curl_data_cb f) { return curl_easy_setopt(h, CURLOPT_READFUNCTION, f); }
 static inline CURLcode sb_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode sb_curl_getinfo_socket(CURL *h, curl_socket_t *v) { return curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, v); }
+typedef int (*sb_curl_debug_cb)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
+static inline CURLcode sb_curl_setopt_debug_function(CURL *h, sb_curl_debug_cb f) { return curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, f); }
 #endif

@@ -76,6 +76,7 @@ public struct AdapterRegistry: Sendable {
         TwilioAdapterSettings.adapterType,
         VonageAdapterSettings.adapterType,
         SMSWebhookSettings.adapterType,
+        IMAPAdapterSettings.adapterType,
     ])
 
     public func type(named name: String) -> AdapterType? {

@@ -121,7 +121,8 @@ enum MessageJSON {
                 w.field("confidence", decision.confidence)
                 w.fieldIfPresent("queue", decision.queue)
                 w.fieldIfPresent("priority", decision.priority)
-                w.field("decision", decision.details)
+                w.key("decision")
+                w.rawValue(decision.details)
             }
         }
     }

@@ -239,7 +239,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let decider: InquiryDecider
         do {
-            decider = try InquiryDecider(settings: configuration.classifier)
+            decider = try InquiryDecider(settings: configuration.classifier, routing: configuration.routing)
         } catch {
             throw DaemonError(message: "the classifier cannot be built: \(error)")
         }
@@ -257,7 +257,7 @@ public final class Daemon: @unchecked Sendable {
         let old = configuration
         let changes = ConfigurationChanges(from: old, to: new)
         // A classifier that cannot be built (model file unreadable or corrupt) rejects the reload.
-        if old.classifier != new.classifier { try installDecider(new) }
+        try installDecider(new)
         let limitsChanged = changes.changedSections.contains("limits")
         let rebind = Set(changes.changedListeners + changes.addedListeners + (limitsChanged ? Array(new.listeners.keys) : []))
 

@@ -2,42 +2,46 @@ import Foundation
 import SwitchboardCore
 
 /// Turns an inbound message into its `MessageDecision` before it is stored: the classifier's
-/// inquiry type with its confidence, runner-ups, frustration and what decided it. Built from the
-/// configuration at start and on reload; runs on the ingesting thread (an event loop or an
-/// adapter's poller), never on the store's writer.
+/// inquiry type (rules first, then the model), then the channel-mapping matrix's queue,
+/// priority, response channel, SLA targets and automatic answer, with every reason kept as JSON
+/// for `switchboard explain`. Built from the configuration at start and on reload; runs on the
+/// ingesting thread (an event loop or an adapter's poller), never on the store's writer.
 struct InquiryDecider: Sendable {
     let classifier: Classifier
+    let matrix: ChannelMatrix
 
-    init(settings: ClassifierSettings) throws {
+    init(settings: ClassifierSettings, routing: RoutingConfiguration) throws {
         let model = try settings.modelPath.map(ClassifierModel.load(path:)) ?? ClassifierModel.shippedDefault
         classifier = try Classifier(configuration: settings.configuration, model: model)
+        matrix = ChannelMatrix(configuration: routing)
     }
 
-    func decide(_ message: InboundMessage) -> MessageDecision {
-        let c = classifier.classify(message)
-        return MessageDecision(inquiryType: c.type.rawValue, confidence: c.confidence, details: Self.details(c))
+    func decide(_ message: InboundMessage, now: Date = Date()) -> MessageDecision {
+        let classification = classifier.classify(message)
+        let input = RoutingInput(classification: classification, channel: message.channel,
+                                 isPublicPost: Self.isPublicPost(message), contact: Self.profile(message), time: now)
+        let routing = matrix.route(input)
+        let explanation = DecisionExplanation(messageID: "", classification: classification, routing: routing,
+                                              assignment: nil, sla: nil, asOf: now)
+        var writer = JSONWriter(capacity: 2048)
+        explanation.write(into: &writer)
+        return MessageDecision(inquiryType: classification.type.rawValue, confidence: classification.confidence,
+                               queue: routing.queue, priority: routing.priority, details: writer.bytes)
     }
 
-    /// The classification as stored with the message and shown by `switchboard explain`.
-    static func details(_ c: Classification) -> JSONValue {
-        var runnerUps: [JSONValue] = []
-        for r in c.runnerUps { runnerUps.append(["type": .string(r.type.rawValue), "score": .double(r.score)]) }
-        var cues: [JSONValue] = []
-        for cue in c.frustration.cues { cues.append(.string(cue)) }
-        let frustration: JSONValue = [
-            "score": .double(c.frustration.score), "angry": .double(c.frustration.angry),
-            "urgent": .double(c.frustration.urgent), "repeated_contact": .bool(c.frustration.repeatedContact),
-            "frustrated": .bool(c.frustration.isFrustrated), "cues": .array(cues),
-        ]
-        let decidedBy: JSONValue
-        switch c.decidedBy {
-        case .rule(let id, let matched): decidedBy = ["rule": .string(id), "matched": .string(matched)]
-        case .model: decidedBy = ["model": .string(c.decidedBy.summary)]
-        case .belowThreshold(let original, _): decidedBy = ["below_threshold": .string(original.rawValue), "summary": .string(c.decidedBy.summary)]
-        }
-        return ["classification": [
-            "type": .string(c.type.rawValue), "confidence": .double(c.confidence), "runner_ups": .array(runnerUps),
-            "frustration": frustration, "decided_by": decidedBy, "explanation": .string(c.decidedBy.summary),
-        ]]
+    /// A social post is public unless its adapter marked it a direct message.
+    static func isPublicPost(_ message: InboundMessage) -> Bool {
+        guard message.channel == .social else { return false }
+        return message.metadata["visibility"].map { $0 != "direct" } ?? true
+    }
+
+    /// What the matrix may know about the customer from the message itself: the attributes the
+    /// source sent, the preferred channel and opt-outs when it said so.
+    static func profile(_ message: InboundMessage) -> ContactProfile {
+        let attributes = message.contactAttributes
+        let preferred = attributes["preferred_channel"].flatMap(Channel.init(rawValue:))
+        var optedOut: Set<Channel> = []
+        if attributes["sms_opt_out"] == "true" { optedOut.insert(.sms) }
+        return ContactProfile(attributes: attributes, preferredChannel: preferred, optedOut: optedOut)
     }
 }

@@ -50,7 +50,7 @@ if arguments.flag("--bench") {
     let problems = benchmark.engine.invariantViolations()
     print("routing+assignment: \(Int(Double(decisions) / seconds)) decisions/s (\(decisions) decisions in \(RoutingText.decimal(seconds, places: 3)) s; "
           + "\(agents) agents, \(queues) queues, \(benchmark.configuration.rules.count) rules, explanations \(explain ? "on" : "off"); "
-          + "\(benchmark.engine.taskCount) tasks open; invariants \(problems.isEmpty ? "hold" : "VIOLATED: \(problems.prefix(3))"))")
+          + "\(benchmark.offers) handed to an agent at once, \(benchmark.waits) waited; \(benchmark.engine.taskCount) tasks open; invariants \(problems.isEmpty ? "hold" : "VIOLATED: \(problems.prefix(3))"))")
     exit(problems.isEmpty ? 0 : 1)
 }
 

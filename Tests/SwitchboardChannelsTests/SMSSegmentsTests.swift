@@ -45,3 +45,30 @@ import Testing
         #expect(SMSLongAnswerPolicy.pointer(pointer).decide(long, maxSegments: 3) == .sendPointer(SMSSegments(pointer)))
     }
 }
+
+@Suite struct SMSDeliveryReceiptTests {
+    @Test func twilioStatusCallback() {
+        let r = SMSDeliveryReceipt.twilio(FormParameters([("MessageSid", "SM1"), ("MessageStatus", "undelivered"), ("ErrorCode", "30003")]))
+        #expect(r == SMSDeliveryReceipt(provider: "twilio", providerMessageID: "SM1", state: .undelivered, errorCode: "30003", providerStatus: "undelivered"))
+        #expect(r?.state.isFinal == true)
+        #expect(SMSDeliveryReceipt.twilio(FormParameters([("MessageSid", "SM1"), ("MessageStatus", "sent")]))?.state == .sent)
+        #expect(SMSDeliveryReceipt.twilio(FormParameters([("MessageStatus", "sent")])) == nil)
+    }
+
+    @Test func vonageReceipt() {
+        let r = SMSDeliveryReceipt.vonage(FormParameters([("messageId", "0A1"), ("status", "delivered"), ("err-code", "0"), ("msisdn", "447700900123")]))
+        #expect(r?.state == .delivered)
+        #expect(r?.errorCode == nil)
+        #expect(SMSDeliveryReceipt.vonage(FormParameters([("messageId", "0A1"), ("status", "rejected"), ("err-code", "6")]))?.errorCode == "6")
+        #expect(SMSDeliveryReceipt.vonage(FormParameters([("messageId", "0A1"), ("status", "buffered")]))?.state.isFinal == false)
+    }
+
+    @Test func statusCallbacksAreSignedLikeWebhooks() {
+        // A Twilio status callback is checked with the same validator as an inbound message.
+        let params = FormParameters([("MessageSid", "SM1"), ("MessageStatus", "delivered"), ("AccountSid", "AC1")])
+        let url = "https://support.example.com/sms/twilio-status"
+        let key = Array("12345".utf8)
+        let signature = TwilioSignature.signature(url: url, parameters: params, key: key)
+        #expect(TwilioSignature(authToken: key).validate(url: url, payload: .form(params), signature: signature) == .success(()))
+    }
+}

@@ -8,32 +8,40 @@ import SwitchboardNet
 /// Twilio and Vonage APIs: requests recorded and checked, scripted answers (429 + Retry-After,
 /// 5xx, 400), waits recorded instead of slept.
 @Suite(.serialized) struct SMSSenderTests {
-    final class StandIn: Sendable {
-        let server: HTTPServer
+    /// What the stand-in received, and what it answers next.
+    final class Recorder: Sendable {
         let requests = Mutex<[HTTPRequest]>([])
         let script: Mutex<[HTTPResponse]>
+        init(_ answers: [HTTPResponse]) { script = Mutex(answers) }
+
+        func answer(_ request: HTTPRequest) -> HTTPResponse {
+            requests.withLock { $0.append(request) }
+            return script.withLock { $0.isEmpty ? HTTPResponse(status: 500) : $0.removeFirst() }
+        }
+    }
+
+    final class StandIn: Sendable {
+        let server: HTTPServer
+        let recorder: Recorder
 
         init(_ answers: [HTTPResponse]) throws {
-            let requests = self.requests
-            let script = Mutex(answers)
-            self.script = script
+            let recorder = Recorder(answers)
+            self.recorder = recorder
             server = HTTPServer(configuration: .init(listeners: [.tcp(host: "127.0.0.1", port: 0)])) { request, responder in
-                requests.withLock { $0.append(request) }
-                let next = script.withLock { $0.isEmpty ? HTTPResponse(status: 500) : $0.removeFirst() }
-                responder.send(next)
+                responder.send(recorder.answer(request))
             }
             try server.start()
         }
 
         var baseURL: String { "http://127.0.0.1:\(server.boundAddresses[0].port!)" }
-        var recorded: [HTTPRequest] { requests.withLock { $0 } }
+        var recorded: [HTTPRequest] { recorder.requests.withLock { $0 } }
         deinit { _ = server.shutdown(gracefulTimeout: .seconds(1)) }
     }
 
     final class Sleeps: Sendable {
         let waits = Mutex<[Duration]>([])
         var recorded: [Duration] { waits.withLock { $0 } }
-        var sleep: @Sendable (Duration) -> Void { { [waits] d in waits.withLock { $0.append(d) } } }
+        var sleep: @Sendable (Duration) -> Void { { [self] d in self.waits.withLock { $0.append(d) } } }
     }
 
     static func twilioCreated(_ sid: String = "SM123") -> HTTPResponse {

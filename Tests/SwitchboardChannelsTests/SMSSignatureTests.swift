@@ -254,3 +254,12 @@ func == <F: Equatable>(lhs: Result<Void, F>, rhs: Result<Void, F>) -> Bool {
     default: false
     }
 }
+
+@Suite struct SMSBase64Tests {
+    @Test func matchesFoundation() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
+            #expect(DigestText.base64(bytes) == Data(bytes).base64EncodedString())
+        }
+    }
+}

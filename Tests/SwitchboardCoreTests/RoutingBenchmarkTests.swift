@@ -1,10 +1,11 @@
 import Foundation
 import Testing
-@testable import SwitchboardCore
+import SwitchboardCore
 
 /// Routing + assignment decisions per second with 1,000 agents and 50 queues. Runs only with
 /// `SWITCHBOARD_ROUTING_BENCH=1`; prints the figure, asserts nothing about speed. Use a release
-/// build for a meaningful figure: `switchboard-simulate --bench` measures the same workload.
+/// build for a meaningful figure (`SWITCHBOARD_ROUTING_BENCH=1 swift test -c release --filter RoutingBenchmark`);
+/// `switchboard-simulate --bench` measures the same workload.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["SWITCHBOARD_ROUTING_BENCH"] != nil, "set SWITCHBOARD_ROUTING_BENCH=1"))
 struct RoutingBenchmarkTests {
     @Test func decisionsPerSecond() {

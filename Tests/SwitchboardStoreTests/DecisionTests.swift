@@ -11,7 +11,7 @@ import SwitchboardCore
         defer { store.close() }
         store.setDecider { message in
             MessageDecision(inquiryType: message.text.contains("invoice") ? "billing" : "other", confidence: 0.9,
-                            queue: "finance", priority: 3, details: ["classification": ["type": "billing"]])
+                            queue: "finance", priority: 3, details: Array(#"{"classification":{"type":"billing"}}"#.utf8))
         }
         let outcome = try await store.ingest(makeMessage("d-1", text: "my invoice is wrong"))
         let stored = try #require(try store.message(id: outcome.messageID))
@@ -20,7 +20,7 @@ import SwitchboardCore
         #expect(decision.confidence == 0.9)
         #expect(decision.queue == "finance")
         #expect(decision.priority == 3)
-        #expect(decision.details["classification"]?["type"]?.stringValue == "billing")
+        #expect(try JSONParser().parse(decision.details)["classification"]?["type"]?.stringValue == "billing")
     }
 
     @Test func aMessageThatArrivesDecidedKeepsItsDecisionAndNoDeciderMeansNone() async throws {
@@ -29,9 +29,9 @@ import SwitchboardCore
         defer { store.close() }
         let plain = try await store.ingest(makeMessage("d-2"))
         #expect(try store.message(id: plain.messageID)?.message.decision == nil)
-        store.setDecider { _ in MessageDecision(inquiryType: "other", confidence: 0, details: .null) }
+        store.setDecider { _ in MessageDecision(inquiryType: "other", confidence: 0, details: Array("{}".utf8)) }
         var decided = makeMessage("d-3")
-        decided.decision = MessageDecision(inquiryType: "sales", confidence: 0.5, details: .null)
+        decided.decision = MessageDecision(inquiryType: "sales", confidence: 0.5, details: Array("{}".utf8))
         let kept = try await store.ingest(decided)
         #expect(try store.message(id: kept.messageID)?.message.decision?.inquiryType == "sales")
     }
@@ -45,7 +45,7 @@ import SwitchboardCore
         let decided = Atomic<Int>(0)
         store.setDecider { _ in
             decided.add(1, ordering: .relaxed)
-            return MessageDecision(inquiryType: "other", confidence: 0, details: .null)
+            return MessageDecision(inquiryType: "other", confidence: 0, details: Array("{}".utf8))
         }
         let calls = 30_000
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

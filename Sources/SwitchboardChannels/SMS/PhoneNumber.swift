@@ -124,8 +124,12 @@ public enum PhoneNumber {
     /// Normalises `raw` to E.164 (`+` and 8 to 15 digits). A number without `+` or an
     /// international prefix is read as national in `defaultRegion`.
     public static func e164(_ raw: String, defaultRegion: String?) -> Result<String, Failure> {
-        var text = Substring(raw.trimmingCharacters(in: .whitespacesAndNewlines))
-        for scheme in ["tel:", "sms:"] where text.lowercased().hasPrefix(scheme) { text = text.dropFirst(scheme.count) }
+        var text = ASCIIText.trimmed(raw)
+        // The usual case, already E.164: "+" and 8 to 15 ASCII digits.
+        if text.utf8.first == UInt8(ascii: "+"), (9...16).contains(text.utf8.count), ASCIIText.isAllDigits(text.dropFirst()) {
+            return .success(String(text))
+        }
+        for scheme in ["tel:", "sms:"] where ASCIIText.equalsIgnoringCase(text.prefix(4), scheme) { text = text.dropFirst(scheme.count) }
         if let semicolon = text.firstIndex(of: ";") { text = text[..<semicolon] }  // tel: parameters
         guard !text.isEmpty else { return .failure(.empty) }
 
@@ -140,7 +144,9 @@ public enum PhoneNumber {
                 index = text.index(index, offsetBy: 3)
                 continue
             }
-            if let value = c.wholeNumberValue, c.isASCII || c.isNumber {
+            // Decimal digits of any script (full-width, Arabic-Indic, ...), never other numerals (⑩, 万).
+            if let value = c.wholeNumberValue, (0...9).contains(value), c.unicodeScalars.count == 1,
+               c.unicodeScalars.first!.properties.numericType == .decimal {
                 digits.append(String(value))
             } else if !" -.()/\u{00A0}\u{2009}\u{202F}".contains(c) {
                 return .failure(.invalidCharacter(c))
@@ -188,11 +194,11 @@ public enum PhoneNumber {
     /// normalised; otherwise (short codes, alphanumeric sender ids) an external identity
     /// `sms:<as sent>`, so the message is still stored and the sender still recognisable.
     public static func senderIdentity(_ raw: String, defaultRegion: String?) -> Identity {
-        if case .success(let e164) = e164(raw, defaultRegion: defaultRegion),
-           case .success(let identity) = Identity.normalized(kind: .phone, value: e164) {
-            return identity
+        // e164 answers "+" and 8 to 15 ASCII digits: already Identity's normalized phone form.
+        if case .success(let e164) = e164(raw, defaultRegion: defaultRegion) {
+            return Identity(kind: .phone, value: e164)
         }
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = ASCIIText.trimmed(raw)
         let value = "sms:" + (trimmed.isEmpty ? "unknown" : String(trimmed.prefix(64)))
         return (try? Identity.normalized(kind: .external, value: value).get()) ?? Identity(kind: .external, value: "sms:unknown")
     }

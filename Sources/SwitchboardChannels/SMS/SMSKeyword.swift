@@ -20,7 +20,8 @@ public enum SMSKeyword: String, Sendable, Hashable, CaseIterable {
 
     /// The keyword `text` is, if it is one.
     public static func detect(_ text: String) -> SMSKeyword? {
-        var word = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.utf8.count <= 48 else { return nil }
+        var word = String(ASCIIText.trimmed(text))
         while let last = word.last, last == "." || last == "!" { word.removeLast() }
         guard !word.isEmpty, word.count <= 16 else { return nil }
         let upper = word.uppercased()

@@ -234,8 +234,9 @@ public struct SMSWebhookError: Error, Sendable, Equatable, CustomStringConvertib
 enum WebhookBody {
     /// The request's media type, lower-cased, without parameters.
     static func mediaType(_ request: HTTPRequest) -> String {
-        let contentType = request.headers["Content-Type"] ?? ""
-        return contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard let contentType = request.headers["Content-Type"] else { return "" }
+        let main = contentType.utf8.firstIndex(of: UInt8(ascii: ";")).map { contentType[..<$0] } ?? contentType[...]
+        return ASCIIText.lowercased(ASCIIText.trimmed(main))
     }
 
     /// A flat JSON object's members as parameters (strings as they are, numbers and booleans as

@@ -120,8 +120,30 @@ public enum DigestText {
         }
     }
 
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Standard Base64 with padding.
     public static func base64(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out.append(base64Alphabet[Int(n >> 18 & 63)])
+            out.append(base64Alphabet[Int(n >> 12 & 63)])
+            out.append(base64Alphabet[Int(n >> 6 & 63)])
+            out.append(base64Alphabet[Int(n & 63)])
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            out.append(base64Alphabet[Int(n >> 18 & 63)])
+            out.append(base64Alphabet[Int(n >> 12 & 63)])
+            out.append(rest == 2 ? base64Alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Bytes from standard Base64 (padding optional); nil when it is not Base64.

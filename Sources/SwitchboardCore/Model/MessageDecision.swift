@@ -7,9 +7,10 @@ public struct MessageDecision: Sendable, Hashable {
     public var confidence: Double
     public var queue: String?
     public var priority: Int?
-    public var details: JSONValue
+    /// A JSON object, kept as bytes: written once on the hot path, parsed only when explained.
+    public var details: [UInt8]
 
-    public init(inquiryType: String, confidence: Double, queue: String? = nil, priority: Int? = nil, details: JSONValue) {
+    public init(inquiryType: String, confidence: Double, queue: String? = nil, priority: Int? = nil, details: [UInt8]) {
         self.inquiryType = inquiryType
         self.confidence = confidence
         self.queue = queue

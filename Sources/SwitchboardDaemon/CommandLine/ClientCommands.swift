@@ -211,25 +211,46 @@ enum ExplainCommand {
         return 0
     }
 
-    static func render(id: String, message: JSONValue, decision: JSONValue) -> String {
-        var lines = ["message \(id) (\(message["channel"]?.stringValue ?? "?") via \(message["adapter"]?.stringValue ?? "?"))"]
-        if let c = decision["classification"] {
+    static func render(id: String, message: JSONValue, decision d: JSONValue) -> String {
+        func s(_ v: JSONValue?) -> String { v?.stringValue ?? v.map(\.compactString) ?? "?" }
+        func list(_ v: JSONValue?) -> [String] { (v?.arrayValue ?? []).map { $0.stringValue ?? $0.compactString } }
+        var lines = ["message \(id): \(s(message["channel"])) via adapter \(s(message["adapter"])), received \(s(message["received_at"]))"]
+        if let c = d["classification"] {
             lines.append("classification")
-            lines.append(String(format: "  type        %@ (confidence %.3f)", c["type"]?.stringValue ?? "?", c["confidence"]?.doubleValue ?? 0))
-            let runners = (c["runner_ups"]?.arrayValue ?? []).map { String(format: "%@ %.3f", $0["type"]?.stringValue ?? "?", $0["score"]?.doubleValue ?? 0) }
-            if !runners.isEmpty { lines.append("  runner-ups  " + runners.joined(separator: ", ")) }
-            lines.append("  decided by  " + (c["explanation"]?.stringValue ?? "?"))
+            lines.append(String(format: "  type          %@ (confidence %.3f)", s(c["type"]), c["confidence"]?.doubleValue ?? 0))
+            let runners = (c["runner_ups"]?.arrayValue ?? []).map { String(format: "%@ %.3f", s($0["type"]), $0["score"]?.doubleValue ?? 0) }
+            if !runners.isEmpty { lines.append("  runner-ups    " + runners.joined(separator: ", ")) }
+            switch c["decided_by"]?.stringValue {
+            case "rule": lines.append("  decided by    admin rule \(s(c["rule"])) (matched \"\(s(c["matched"]))\")")
+            case "below_threshold": lines.append("  decided by    confidence below the threshold: 'other' instead of \(s(c["original"])) (features: \(list(c["features"]).joined(separator: ", ")))")
+            default: lines.append("  decided by    the model; strongest features: \(list(c["features"]).joined(separator: ", "))")
+            }
             if let f = c["frustration"] {
-                let cues = (f["cues"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
-                lines.append(String(format: "  frustration %.2f%@%@", f["score"]?.doubleValue ?? 0,
-                                    f["frustrated"]?.boolValue == true ? " (frustrated)" : "", cues.isEmpty ? "" : " — " + cues))
+                let cues = list(f["cues"])
+                lines.append(String(format: "  frustration   %.2f%@", f["score"]?.doubleValue ?? 0, cues.isEmpty ? "" : " (" + cues.joined(separator: ", ") + ")"))
             }
         }
-        if let r = decision["routing"] {
-            lines.append("routing")
-            for (key, value) in (r.objectValue.map { Array($0) } ?? []).map({ ($0.key, $0.value) }) {
-                lines.append("  \(key): \(value.stringValue ?? value.compactString)")
+        if let m = d["matrix"] {
+            lines.append("channel-mapping matrix")
+            for skipped in m["skipped"]?.arrayValue ?? [] {
+                lines.append("  rule \(s(skipped["rule"])) did not match: \(list(skipped["reasons"]).joined(separator: "; "))")
             }
+            let held = list(m["held"])
+            lines.append("  rule \(s(m["matched_rule"])) matched\(held.isEmpty ? "" : ": " + held.joined(separator: ", "))")
+            for note in list(m["notes"]) { lines.append("  note: \(note)") }
+        }
+        if let r = d["decision"] {
+            lines.append("decision")
+            lines.append("  queue         \(s(r["queue"])) (priority \(s(r["priority"])))")
+            let skills = list(r["skills"])
+            if !skills.isEmpty { lines.append("  skills        \(skills.joined(separator: ", "))") }
+            lines.append("  answer on     \(s(r["response_channel"]))\(r["response_public"]?.boolValue == true ? " (public)" : " (private)")")
+            if let auto = r["auto_answer"]?.stringValue {
+                lines.append("  auto-answer   \(auto)\(r["creates_task"]?.boolValue == false ? " (deflected: no task unless the customer writes back)" : "")")
+            }
+            if r["suppress_sales"]?.boolValue == true { lines.append("  no sales offers: the customer is frustrated") }
+            let escalation = list(r["escalation"])
+            if !escalation.isEmpty { lines.append("  escalation    \(escalation.joined(separator: "; "))") }
         }
         return lines.joined(separator: "\n")
     }

@@ -26,6 +26,9 @@ public struct Configuration: Sendable {
     /// In file order.
     public var adapters: [AdapterInstance]
     public var classifier: ClassifierSettings = ClassifierSettings()
+    /// Taxonomy, queues, agents, calendars, responses and the channel-mapping matrix
+    /// (docs/routing.md); the minimal one-queue setup when none of those sections is present.
+    public var routing: RoutingConfiguration = .minimal
 
     public func adapter(id: String) -> AdapterInstance? {
         adapters.first { $0.id == id }
@@ -82,6 +85,7 @@ public struct Configuration: Sendable {
         let ingest = IngestSettings.read(reader.object("ingest"))
         let log = LogSettings.read(reader.object("log"))
         let classifier = ClassifierSettings.read(reader.object("classifier"), context: context)
+        let routing = RoutingConfiguration.read(from: reader)
         let shutdownTimeout = reader.duration("shutdown_timeout", default: .seconds(30), in: .zero ... .seconds(3600))
         let adapters = readAdapters(reader.object("adapters"), registry: registry)
         reader.reportUnknownKeys()
@@ -92,7 +96,8 @@ public struct Configuration: Sendable {
         return .success(Configuration(version: version, context: context, store: store,
                                       listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
                                       limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
-                                      adapters: adapters.map(\.instance), classifier: classifier))
+                                      adapters: adapters.map(\.instance), classifier: classifier,
+                                      routing: routing ?? .minimal))
     }
 
     // MARK: Sections

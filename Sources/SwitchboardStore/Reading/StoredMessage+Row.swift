@@ -39,7 +39,7 @@ extension StoredMessage {
             decision: row.string(at: 22).map { type in
                 MessageDecision(inquiryType: type, confidence: row.double(at: 23) ?? 0, queue: row.string(at: 24),
                                 priority: row.int64(at: 25).map { Int($0) },
-                                details: (row.string(at: 26)).flatMap { try? JSONParser().parse($0) } ?? .null)
+                                details: row.isNull(at: 26) ? Array("{}".utf8) : row.bytes(at: 26))
             })
         self.init(id: id, contactID: row.string(at: 5) ?? "", conversationID: row.string(at: 6) ?? "",
                   direction: direction, receivedAt: Date(storeMilliseconds: row.int64(at: 20) ?? 0), message: message)

@@ -307,7 +307,7 @@ extension StoreWriter {
             try s.bind(decision.confidence, at: 23)
             try s.bind(decision.queue, at: 24)
             try s.bind(decision.priority, at: 25)
-            try s.bind(decision.details.serialized(), at: 26, asText: true)
+            try s.bind(decision.details, at: 26, asText: true)
         } else {
             for index: Int32 in 22...26 { try s.bindNull(at: index) }
         }

@@ -90,15 +90,20 @@ public struct TwilioSignature: Sendable {
     /// Σ name + value over names sorted by code point, each name's distinct values sorted.
     public static func parameterString(_ parameters: FormParameters) -> [UInt8] {
         guard !parameters.isEmpty else { return [] }
-        var byName: [String: Set<String>] = [:]
-        for pair in parameters { byName[pair.name, default: []].insert(pair.value) }
+        // Sorting the pairs by (name, value) bytes and dropping repeats is the same as sorting the
+        // names and, under each, its distinct values.
+        var pairs = parameters.pairs.map { (name: Array($0.name.utf8), value: Array($0.value.utf8)) }
+        pairs.sort { a, b in
+            a.name == b.name ? a.value.lexicographicallyPrecedes(b.value) : a.name.lexicographicallyPrecedes(b.name)
+        }
         var out: [UInt8] = []
-        for name in byName.keys.sorted(by: utf8Less) {
-            let nameBytes = Array(name.utf8)
-            for value in byName[name]!.sorted(by: utf8Less) {
-                out += nameBytes
-                out += value.utf8
-            }
+        out.reserveCapacity(pairs.reduce(0) { $0 + $1.name.count + $1.value.count })
+        var previous: (name: [UInt8], value: [UInt8])?
+        for pair in pairs {
+            if let previous, previous.name == pair.name, previous.value == pair.value { continue }
+            out += pair.name
+            out += pair.value
+            previous = pair
         }
         return out
     }
@@ -117,31 +122,30 @@ public struct TwilioSignature: Sendable {
     /// The URL with the scheme's default port added (when it has no port) and with any port
     /// removed, as the SDK's `add_port` / `remove_port` make them.
     public static func urlVariants(_ url: String) -> (withPort: String, withoutPort: String) {
-        guard let schemeEnd = url.range(of: "://") else { return (url, url) }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        let authorityStart = schemeEnd.upperBound
-        let rest = url[authorityStart...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? url.endIndex
-        let authority = url[authorityStart..<authorityEnd]
-        let tail = url[authorityEnd...]
-        let prefix = url[..<authorityStart]
-        // The host part ends at the last ':' outside an IPv6 literal.
-        let hostStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
-        let hostPort = authority[hostStart...]
-        var portColon: Substring.Index?
-        if let close = hostPort.lastIndex(of: "]") {
-            let after = hostPort[hostPort.index(after: close)...]
-            if after.first == ":" { portColon = after.startIndex }
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            portColon = colon
+        // Byte-level (the URL is ASCII in practice): Foundation's range(of:) costs more than the HMAC.
+        let u = url.utf8
+        guard let colon = u.firstIndex(of: UInt8(ascii: ":")) else { return (url, url) }
+        let slash1 = u.index(after: colon)
+        guard slash1 < u.endIndex, u[slash1] == UInt8(ascii: "/") else { return (url, url) }
+        let slash2 = u.index(after: slash1)
+        guard slash2 < u.endIndex, u[slash2] == UInt8(ascii: "/") else { return (url, url) }
+        let isHTTPS = ASCIIText.equalsIgnoringCase(url[..<colon], "https")
+        let authorityStart = u.index(after: slash2)
+        let authorityEnd = u[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? u.endIndex
+        // The host part ends at the last ':' outside an IPv6 literal (after any userinfo '@').
+        let hostStart = u[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")).map { u.index(after: $0) } ?? authorityStart
+        var portColon: String.Index?
+        if let close = u[hostStart..<authorityEnd].lastIndex(of: UInt8(ascii: "]")) {
+            let after = u.index(after: close)
+            if after < authorityEnd, u[after] == UInt8(ascii: ":") { portColon = after }
+        } else {
+            portColon = u[hostStart..<authorityEnd].lastIndex(of: UInt8(ascii: ":"))
         }
-        if let portColon, let port = Int(authority[authority.index(after: portColon)...]), port != 0 {
-            let without = String(prefix) + String(authority[..<portColon]) + String(tail)
-            return (url, without)
+        if let portColon, let port = Int(url[u.index(after: portColon)..<authorityEnd]), port != 0 {
+            return (url, String(url[..<portColon]) + String(url[authorityEnd...]))
         }
-        let defaultPort = scheme == "https" ? 443 : 80
-        let with = String(prefix) + String(authority) + ":\(defaultPort)" + String(tail)
-        return (with, url)
+        let defaultPort = isHTTPS ? ":443" : ":80"
+        return (String(url[..<authorityEnd]) + defaultPort + String(url[authorityEnd...]), url)
     }
 
     /// The first value of `name` in the URL's query, decoded.
@@ -160,7 +164,7 @@ public struct TwilioSignature: Sendable {
         guard let signature, !signature.isEmpty else { return .failure(.missingSignature) }
         var key = authToken
         var algorithm = DigestAlgorithm.sha1
-        if let settings, !settings.trimmingCharacters(in: .whitespaces).isEmpty {
+        if let settings, !ASCIIText.trimmed(settings).isEmpty {
             let parsed = Self.parseSettings(settings)
             switch parsed.algorithm?.uppercased() {
             case nil, "HMAC_SHA1"?: algorithm = .sha1
@@ -182,14 +186,16 @@ public struct TwilioSignature: Sendable {
         case .none:
             break
         }
-        let given = Array(signature.trimmingCharacters(in: .whitespaces).utf8)
+        let given = Array(ASCIIText.trimmed(signature).utf8)
+        func matches(_ candidate: String) -> Bool {
+            let computed = DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: Self.signedBytes(url: candidate, suffix: suffix)))
+            return HMAC.constantTimeEquals(Array(computed.utf8), given)
+        }
         // The URL as received first (it is one of the two forms the SDK tries), then the other.
+        if matches(url) { return .success(()) }
         let variants = Self.urlVariants(url)
         let other = variants.withPort == url ? variants.withoutPort : variants.withPort
-        for candidate in other == url ? [url] : [url, other] {
-            let computed = DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: Self.signedBytes(url: candidate, suffix: suffix)))
-            if HMAC.constantTimeEquals(Array(computed.utf8), given) { return .success(()) }
-        }
+        if other != url, matches(other) { return .success(()) }
         return .failure(.mismatch)
     }
 

@@ -31,7 +31,7 @@ public struct TwilioWebhookParser: Sendable {
             .compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
             return .failure(SMSWebhookError(field: "MessageSid", message: "is missing"))
         }
-        guard sid.utf8.count <= 64, !sid.contains(where: { $0.isWhitespace }) else {
+        guard sid.utf8.count <= 64, !ASCIIText.hasSpaceOrControl(sid) else {
             return .failure(SMSWebhookError(field: "MessageSid", message: "is not a Twilio message id"))
         }
         guard let from = parameters["From"], !from.isEmpty else {
@@ -73,7 +73,7 @@ public struct TwilioWebhookParser: Sendable {
 
     /// `whatsapp:+1415…` → ("+1415…", "whatsapp"); a plain number has no prefix.
     static func splitChannelPrefix(_ address: String) -> (String, String?) {
-        guard let colon = address.firstIndex(of: ":") else { return (address, nil) }
+        guard address.utf8.contains(UInt8(ascii: ":")), let colon = address.firstIndex(of: ":") else { return (address, nil) }
         let prefix = address[..<colon].lowercased()
         guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter }), prefix != "tel", prefix != "sms" else { return (address, nil) }
         return (String(address[address.index(after: colon)...]), prefix)

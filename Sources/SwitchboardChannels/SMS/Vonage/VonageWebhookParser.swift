@@ -38,7 +38,7 @@ public struct VonageInbound: Sendable, Hashable {
         guard let messageID = parameters["messageId"], !messageID.isEmpty else {
             return .failure(SMSWebhookError(field: "messageId", message: "is missing"))
         }
-        guard messageID.utf8.count <= 64, !messageID.contains(where: { $0.isWhitespace }) else {
+        guard messageID.utf8.count <= 64, !ASCIIText.hasSpaceOrControl(messageID) else {
             return .failure(SMSWebhookError(field: "messageId", message: "is not a Vonage message id"))
         }
         let type = parameters["type"].flatMap { $0.isEmpty ? nil : $0.lowercased() } ?? "text"
@@ -86,7 +86,7 @@ public struct VonageInbound: Sendable, Hashable {
     public func message(adapterID: String, defaultRegion: String?, raw: [UInt8],
                         text overrideText: String? = nil, metadataExtra: [String: String] = [:]) -> InboundMessage {
         // msisdn is always international (country code first), never national.
-        let international = msisdn.allSatisfy(\.isNumber) ? "+" + msisdn : msisdn
+        let international = ASCIIText.isAllDigits(msisdn) ? "+" + msisdn : msisdn
         let sender = PhoneNumber.senderIdentity(international, defaultRegion: defaultRegion)
         var metadata: [String: String] = ["provider": "vonage", "type": type]
         if let keyword { metadata["keyword"] = String(keyword.prefix(64)) }
@@ -99,7 +99,7 @@ public struct VonageInbound: Sendable, Hashable {
         }
         var recipient: String?
         if let to {
-            recipient = to.allSatisfy(\.isNumber) ? "+" + to : to
+            recipient = ASCIIText.isAllDigits(to) ? "+" + to : to
         }
         return InboundMessage(channel: .sms, adapterID: adapterID, externalID: messageID, sender: sender,
                               recipient: recipient, text: body, sentAt: sentAt, contactAttributes: attributes,
