@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "SwitchboardSystem", dependencies: ["SwitchboardCore"], swiftSettings: swiftSettings),
         .target(name: "SwitchboardChannels",
                 dependencies: ["SwitchboardCore", "SwitchboardStore", "SwitchboardNet", "SwitchboardSystem", "CCrypto"],
-                exclude: ["Email/README.md", "Local/README.md"],
+                exclude: ["Email/README.md", "Local/README.md", "SMS/README.md"],
                 swiftSettings: swiftSettings),
         .target(name: "SwitchboardDaemon",
                 dependencies: ["SwitchboardCore", "SwitchboardStore", "SwitchboardNet", "SwitchboardSystem", "SwitchboardChannels"],

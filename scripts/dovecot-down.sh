@@ -9,7 +9,8 @@ CONF="$DIR/dovecot.conf"
 PIDFILE="$DIR/run/master.pid"
 if [ -s "$PIDFILE" ]; then
   pid="$(cat "$PIDFILE")"
-  if [ -d "/proc/$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$CONF"; then
+  cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"  # no pipe into grep -q: pipefail + SIGPIPE
+  if [[ "$cmdline" == *"$CONF"* ]]; then
     kill -TERM "$pid"   # the master takes its children with it
     for _ in $(seq 100); do [ -d "/proc/$pid" ] || break; sleep 0.05; done
     if [ -d "/proc/$pid" ]; then echo "[dovecot-down] pid $pid still alive; SIGKILL" >&2; kill -KILL "$pid"; fi

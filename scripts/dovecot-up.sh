@@ -15,8 +15,9 @@
 #   MAIL_USER        unix user owning the maildirs when run as root (default: sbmail, created
 #                    if missing; Dovecot refuses mail access as uid 0). As non-root, your own user.
 #
-# More users can be added while it runs: append a line to DIR/users with scripts/dovecot-user.sh
-# (Dovecot re-reads the passwd-file when it changes). Prints KEY=VALUE lines for the caller.
+# More users can be added while it runs with scripts/dovecot-user.sh: one passwd-file per user
+# (DIR/users.d/USER), because Dovecot looks at a changed passwd-file at most once a second and
+# a test adds users faster than that. Prints KEY=VALUE lines for the caller.
 set -euo pipefail
 
 PORT="${1:?usage: dovecot-up.sh PORT DIR}"
@@ -68,9 +69,9 @@ mkdir -p "$RUN" "$DIR/state" "$DIR/mail"
 chmod 755 "$DIR"
 chown "$MUID:$MGID" "$DIR/mail"
 
-# 3. users (a lab passwd-file with plain-text passwords: test data only)
-if [ ! -e "$DIR/users" ]; then : > "$DIR/users"; fi
-chmod 644 "$DIR/users"
+# 3. users (passwd-files with plain-text passwords: test data only)
+mkdir -p "$DIR/users.d"
+chmod 755 "$DIR/users.d"
 for up in $DOVECOT_USERS; do
   "$(dirname "$0")/dovecot-user.sh" "$DIR" "${up%%:*}" "${up#*:}" >/dev/null
 done
@@ -106,6 +107,8 @@ ssl_cert = <$DIR/cert.pem
 ssl_key = <$DIR/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# a test server: a failed login answers at once (the client under test does its own backoff)
+auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
 mail_fsync = never
@@ -123,11 +126,11 @@ namespace inbox {
 }
 passdb {
   driver = passwd-file
-  args = $DIR/users
+  args = $DIR/users.d/%Ln
 }
 userdb {
   driver = passwd-file
-  args = $DIR/users
+  args = $DIR/users.d/%Ln
 }
 service imap-login {
   inet_listener imap {
@@ -155,7 +158,8 @@ CONF
 running_pid() {
   [ -s "$PIDFILE" ] || return 1
   local p; p="$(cat "$PIDFILE")"
-  [ -d "/proc/$p" ] && tr '\0' ' ' < "/proc/$p/cmdline" | grep -qF "$CONF" && echo "$p"
+  local cmdline; cmdline="$(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null || true)"
+  [[ "$cmdline" == *"$CONF"* ]] && echo "$p"
 }
 if pid="$(running_pid)"; then
   kill -HUP "$pid"
@@ -182,5 +186,5 @@ echo "IMAP_PORT=$PORT"
 echo "IMAP_CAFILE=$DIR/cert.pem"
 echo "DOVECOT_PID=$pid"
 echo "DOVECOT_CONF=$CONF"
-echo "DOVECOT_USERS_FILE=$DIR/users"
+echo "DOVECOT_USERS_DIR=$DIR/users.d"
 echo "MAIL_ROOT=$DIR/mail"

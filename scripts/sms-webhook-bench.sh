@@ -60,7 +60,7 @@ run_daemon() {
   "store": { "path": "$dir/sms.db" },
   "listeners": {
     "local": { "type": "unix", "path": "$dir/ingest.sock" },
-    "web": { "type": "tcp", "address": "127.0.0.1", "port": $port }
+    "web": { "type": "tcp", "address": "127.0.0.1", "port": $port, "max_connections_per_client": 1024 }
   },
   "limits": { "max_connections": 4096 },
   "ingest": { "backlog_budget": 1000000 },

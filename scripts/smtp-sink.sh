@@ -34,7 +34,8 @@ case "$cmd" in
     DIR="${2:?dir}"
     if [ -s "$DIR/smtp-sink.pid" ]; then
       pid="$(cat "$DIR/smtp-sink.pid")"
-      if [ -d "/proc/$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q smtp-sink.py; then
+      cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
+      if [[ "$cmdline" == *smtp-sink.py* ]]; then
         kill -TERM "$pid"
         for _ in $(seq 100); do [ -d "/proc/$pid" ] || break; sleep 0.05; done
         [ -d "/proc/$pid" ] && kill -KILL "$pid"

@@ -197,13 +197,20 @@ public final class Daemon: @unchecked Sendable {
         httpLimits.maxHeaderBytes = limits.maxHeaderBytes
         httpLimits.maxBodyBytes = limits.maxBodyBytes
         let listener: HTTPServer.Listener
+        var policy: any HTTPConnectionPolicy = AcceptAllConnections()
         switch settings {
         case .unix(let unix): listener = .unix(path: unix.path, mode: UInt16(unix.mode))
-        case .tcp(let tcp): listener = .tcp(host: tcp.address, port: tcp.port)
+        case .tcp(let tcp):
+            listener = .tcp(host: tcp.address, port: tcp.port)
+            // Public listeners: a per-address cap on open connections and on the connection rate,
+            // so one client cannot take every slot; the reverse proxy in front is exempt.
+            policy = RateLimitPolicy(maxConnectionsPerClient: tcp.maxConnectionsPerClient,
+                                     connectionRate: tcp.connectionsPerSecondPerClient.map(Double.init),
+                                     exempt: TrustedProxies(tcp.trustedProxies))
         }
         return HTTPServer.Configuration(listeners: [listener], limits: httpLimits, maxConnections: limits.maxConnections,
                                         idleTimeout: limits.idleTimeout, requestReadTimeout: limits.readTimeout,
-                                        logger: logger.child("http"))
+                                        policy: policy, logger: logger.child("http"))
     }
 
     private func ingestLimits(_ configuration: Configuration) -> LocalIngestEndpoint.Limits {

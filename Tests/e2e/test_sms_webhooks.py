@@ -352,3 +352,21 @@ def test_metrics_count_signature_failures(sms, sdk):
     assert sms.request("POST", "/sms/twilio", s.form(params), s.twilio_headers("AAAA")).status == 403
     after = h.metric_value(sms.d.get("/metrics").text, "switchboard_sms_signature_failures_total")
     assert after == before + 1
+
+
+def test_vonage_long_message_survives_a_daemon_restart(daemon_factory, sdk):
+    """Part 1 is acknowledged (204) before a restart; part 2 arrives after it: one message."""
+    _, Auth = sdk
+    d = s.start_sms_daemon(daemon_factory)
+    ref = "77"
+    parts = [s.vonage_sign(Auth, s.vonage_params(text=t, msisdn="447700900888", concat="true",
+                                                 **{"concat-ref": ref, "concat-total": "2", "concat-part": str(i)}), "sha256")
+             for i, t in ((1, "Before the restart, "), (2, "after the restart."))]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert d.request("POST", "/sms/vonage-sha256", urllib.parse.urlencode(parts[0]).encode(), form).status == 204
+    assert d.d.stop() == 0
+    d.d.start()
+    d.port = d._web_port()
+    assert d.request("POST", "/sms/vonage-sha256", urllib.parse.urlencode(parts[1]).encode(), form).status == 204
+    assert d.message_row("vn-sha256", parts[0]["messageId"])["text"] == "Before the restart, after the restart."
+    assert d.counts("vn-sha256") == {parts[0]["messageId"]: 1}

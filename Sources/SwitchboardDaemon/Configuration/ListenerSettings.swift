@@ -84,12 +84,19 @@ public struct TCPListenerSettings: Sendable, Hashable {
     /// The URL the outside world uses to reach this listener (`https://support.example.com`),
     /// needed to check webhook signatures computed over the public URL.
     public var publicURL: String?
+    /// Open connections one client address may hold (trusted proxies are exempt).
+    public var maxConnectionsPerClient: Int
+    /// New connections per second one client address may open; nil = no rate limit.
+    public var connectionsPerSecondPerClient: Int?
 
-    public init(address: String = "127.0.0.1", port: Int, trustedProxies: [String] = [], publicURL: String? = nil) {
+    public init(address: String = "127.0.0.1", port: Int, trustedProxies: [String] = [], publicURL: String? = nil,
+                maxConnectionsPerClient: Int = 64, connectionsPerSecondPerClient: Int? = nil) {
         self.address = address
         self.port = port
         self.trustedProxies = trustedProxies
         self.publicURL = publicURL
+        self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.connectionsPerSecondPerClient = connectionsPerSecondPerClient
     }
 
     static func read(_ reader: ConfigReader) -> TCPListenerSettings? {
@@ -114,9 +121,12 @@ public struct TCPListenerSettings: Sendable, Hashable {
                               hint: "the URL providers call, such as https://support.example.com, without query", key: "public_url")
             }
         }
+        let perClient = reader.int("max_connections_per_client", default: 64, in: 1...100_000)
+        let rate = reader.int("connections_per_second_per_client", in: 1...1_000_000)
         reader.reportUnknownKeys()
         guard reader.issueCount == before, let port else { return nil }
-        return TCPListenerSettings(address: address, port: port, trustedProxies: proxies, publicURL: publicURL)
+        return TCPListenerSettings(address: address, port: port, trustedProxies: proxies, publicURL: publicURL,
+                                   maxConnectionsPerClient: perClient, connectionsPerSecondPerClient: rate)
     }
 }
 

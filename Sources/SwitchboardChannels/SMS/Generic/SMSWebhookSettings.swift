@@ -79,8 +79,8 @@ public struct SMSWebhookSettings: AdapterSettings, Hashable {
             fields.media = fieldReader.string("media", default: fields.media)
             fieldReader.reportUnknownKeys()
         }
-        guard let secret else { return nil }
-        return SMSWebhookSettings(endpoint: endpoint, secret: secret, previousSecret: previous, signatureHeader: header,
+        // A missing secret is already an issue; a placeholder lets the listener cross-check run.
+        return SMSWebhookSettings(endpoint: endpoint, secret: secret ?? .environment("SMS_WEBHOOK_SECRET"), previousSecret: previous, signatureHeader: header,
                                   signaturePrefix: prefix, signatureEncoding: encoding, timestampHeader: timestampHeader,
                                   tolerance: tolerance, fields: fields)
     }

@@ -47,7 +47,9 @@ public struct TwilioAdapterSettings: AdapterSettings, Hashable {
         if sharedKeyID != nil && sharedKey == nil {
             reader.report(.conflict, "shared_key_id is set without shared_key", hint: "add shared_key: env:NAME or remove shared_key_id", key: "shared_key_id")
         }
-        guard let token else { return nil }
-        return TwilioAdapterSettings(endpoint: endpoint, authToken: token, sharedKey: sharedKey, sharedKeyID: sharedKeyID)
+        // A missing token is already an issue (the file is refused); a placeholder lets the
+        // listener cross-check run too.
+        return TwilioAdapterSettings(endpoint: endpoint, authToken: token ?? .environment("TWILIO_AUTH_TOKEN"),
+                                     sharedKey: sharedKey, sharedKeyID: sharedKeyID)
     }
 }

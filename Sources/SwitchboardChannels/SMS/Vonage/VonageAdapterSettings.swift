@@ -59,8 +59,9 @@ public struct VonageAdapterSettings: AdapterSettings, Hashable {
         let maxAge = reader.duration("max_age", default: .seconds(86_700), in: .seconds(60) ... .seconds(7 * 86_400))
         let concatTimeout = reader.duration("concat_timeout", default: .seconds(900), in: .seconds(10) ... .seconds(86_400))
         let maxPending = reader.int("max_pending_concat", default: 10_000, in: 1...1_000_000)
-        if method != nil && secret == nil { return nil }
-        return VonageAdapterSettings(endpoint: endpoint, signatureSecret: secret, signatureMethod: method,
+        // A missing secret is already an issue; a placeholder lets the listener cross-check run.
+        let reference = method != nil ? (secret ?? .environment("VONAGE_SIGNATURE_SECRET")) : secret
+        return VonageAdapterSettings(endpoint: endpoint, signatureSecret: reference, signatureMethod: method,
                                      maxAge: maxAge, concatTimeout: concatTimeout, maxPendingConcat: maxPending)
     }
 }
