@@ -32,42 +32,38 @@ struct APIRoutes {
         router.add("GET", "/v1/status") { [daemon] _, responder in
             Self.readers.async { responder.send(.json(StatusReport.json(daemon))) }
         }
-        router.add("GET", "/v1/messages/{id}") { [daemon] request, responder in
-            let id = request.pathParameters["id"] ?? ""
-            guard SortableID.isWellFormed(id, prefix: "msg") else {
-                responder.send(.jsonError(status: 404, code: "not_found", message: "no message \(id)", hint: "message ids look like msg_01…"))
-                return
-            }
-            Self.readers.async {
-                do {
-                    guard let message = try daemon.store.message(id: id) else {
-                        responder.send(.jsonError(status: 404, code: "not_found", message: "no message \(id)"))
-                        return
-                    }
-                    var writer = JSONWriter(capacity: 1024)
-                    MessageJSON.write(message, into: &writer)
-                    responder.send(.json(writer.bytes))
-                } catch {
-                    responder.send(.jsonError(status: 500, code: "store_failed", message: "\(error)"))
-                }
-            }
+        Self.addRecordRoute(to: &router, path: "/v1/messages/{id}", prefix: "msg", noun: "message") { id in
+            guard let message = try daemon.store.message(id: id) else { return nil }
+            var writer = JSONWriter(capacity: 1024)
+            MessageJSON.write(message, into: &writer)
+            return writer.bytes
         }
-        router.add("GET", "/v1/contacts/{id}") { [daemon] request, responder in
+        Self.addRecordRoute(to: &router, path: "/v1/contacts/{id}", prefix: "ct", noun: "contact") { id in
+            guard let contact = try daemon.store.contact(id: id) else { return nil }
+            let recent = try daemon.store.recentMessages(contactID: id, limit: 50)
+            var writer = JSONWriter(capacity: 2048)
+            MessageJSON.write(contact, recent: recent, into: &writer)
+            return writer.bytes
+        }
+    }
+
+    /// `GET …/{id}` for one stored record: the id's shape is checked before the store is asked,
+    /// the read runs on the reader queue, and nil becomes a 404 naming the id.
+    private static func addRecordRoute(to router: inout HTTPRouter, path: String, prefix: String, noun: String,
+                                       read: @escaping @Sendable (String) throws -> [UInt8]?) {
+        router.add("GET", path) { request, responder in
             let id = request.pathParameters["id"] ?? ""
-            guard SortableID.isWellFormed(id, prefix: "ct") else {
-                responder.send(.jsonError(status: 404, code: "not_found", message: "no contact \(id)", hint: "contact ids look like ct_01…"))
+            guard SortableID.isWellFormed(id, prefix: prefix) else {
+                responder.send(.jsonError(status: 404, code: "not_found", message: "no \(noun) \(id)", hint: "\(noun) ids look like \(prefix)_01…"))
                 return
             }
-            Self.readers.async {
+            readers.async {
                 do {
-                    guard let contact = try daemon.store.contact(id: id) else {
-                        responder.send(.jsonError(status: 404, code: "not_found", message: "no contact \(id)"))
+                    guard let body = try read(id) else {
+                        responder.send(.jsonError(status: 404, code: "not_found", message: "no \(noun) \(id)"))
                         return
                     }
-                    let recent = try daemon.store.recentMessages(contactID: id, limit: 50)
-                    var writer = JSONWriter(capacity: 2048)
-                    MessageJSON.write(contact, recent: recent, into: &writer)
-                    responder.send(.json(writer.bytes))
+                    responder.send(.json(body))
                 } catch {
                     responder.send(.jsonError(status: 500, code: "store_failed", message: "\(error)"))
                 }
