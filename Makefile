@@ -9,6 +9,7 @@ VENV         := .venv-test
 PY           := $(VENV)/bin/python
 BUILD_DEPS   := libsqlite3-dev libssl-dev libcurl4-openssl-dev curl
 TEST_DEPS    := python3 python3-venv
+TEST_DEPS    += dovecot-imapd openssl
 BENCH_DEPS   := wrk
 # Apt runs only when something is missing; `sudo` only when we are not root.
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -51,6 +52,7 @@ test-deps: deps
 	  echo "creating $(VENV) (pytest; twilio and vonage SDKs for the SMS signature tests)"; \
 	  python3 -m venv $(VENV) && $(PY) -m pip install -q --disable-pip-version-check pytest twilio vonage; \
 	fi
+	@$(PY) -c 'import aiosmtpd' 2>/dev/null || $(PY) -m pip install -q --disable-pip-version-check aiosmtpd
 
 unit: deps
 	$(SWIFT) build --build-tests

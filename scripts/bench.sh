@@ -78,3 +78,49 @@ for _ in $(seq 40); do cat data/classifier/examples-test.jsonl; done >"$work/cla
 echo
 echo "== SMS webhooks: signed Twilio webhooks stored per second under wrk, and nginx's static 200 as the ceiling"
 SWITCHBOARD_BIN="$BIN" scripts/sms-webhook-bench.sh
+
+echo
+echo "== email: N seeded mails from a real Dovecot (scripts/dovecot-up.sh) to stored, classified and routed (imap adapter, IDLE)"
+MAILS=${BENCH_MAILS:-5000}
+mail_work=$(mktemp -d /tmp/switchboard-bench-mail.XXXXXX)
+chmod 755 "$mail_work"  # Dovecot's mail user must reach its maildirs below
+trap 'scripts/dovecot-down.sh "$mail_work/dovecot" >/dev/null 2>&1 || true; rm -rf "$mail_work"; cleanup' EXIT
+mail_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+DOVECOT_USERS="bench:benchpw" scripts/dovecot-up.sh "$mail_port" "$mail_work/dovecot" >/dev/null
+python3 scripts/imap-seed.py "$MAILS" --quiet --prefix bench --maildir "$mail_work/dovecot/mail/bench/Maildir"
+cat >"$mail_work/adapters.json" <<JSON
+{
+  "version": 1,
+  "store": { "path": "$mail_work/bench.db" },
+  "listeners": { "local": { "type": "unix", "path": "$mail_work/ingest.sock" } },
+  "log": { "level": "warning" },
+  "classifier": { "enabled": true },
+  "adapters": {
+    "mail": { "type": "imap", "url": "imap://127.0.0.1:$mail_port", "starttls": false,
+              "username": "bench", "password": "env:BENCH_IMAP_PASSWORD" }
+  }
+}
+JSON
+start=$(date +%s.%N)
+BENCH_IMAP_PASSWORD=benchpw "$BIN" run --config "$mail_work/adapters.json" 2>"$mail_work/daemon.log" &
+mail_pid=$!
+pids+=("$mail_pid")
+python3 - "$mail_work/bench.db" "$MAILS" "$start" <<'PY'
+import sqlite3, sys, time
+path, n, start = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+stored, deadline = 0, time.time() + 300
+while time.time() < deadline:
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        stored = db.execute("select count(*) from messages where adapter_id = 'mail'").fetchone()[0]
+        db.close()
+    except sqlite3.Error:
+        pass
+    if stored >= n:
+        break
+    time.sleep(0.01)
+elapsed = time.time() - start
+print(f"email: {stored} of {n} mails stored in {elapsed:.2f} s from daemon start: {stored / elapsed:.0f} mails/s"
+      " (fetch over IMAP, MIME parse, classify, route, group commit, checkpoint)")
+PY
+kill "$mail_pid"; wait "$mail_pid" || true

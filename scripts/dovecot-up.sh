@@ -83,7 +83,10 @@ if [ ! -s "$DIR/cert.pem" ] || [ ! -s "$DIR/key.pem" ]; then
     -keyout "$DIR/key.pem" -out "$DIR/cert.pem" >/dev/null 2>&1
   chmod 600 "$DIR/key.pem"
 fi
-IMAPS_LISTENER=""
+# Dovecot's built-in imap-login also listens on 993 unless told otherwise.
+IMAPS_LISTENER="  inet_listener imaps {
+    port = 0
+  }"
 if [ -n "$IMAPS_PORT" ]; then
   IMAPS_LISTENER="  inet_listener imaps {
     address = 127.0.0.1
@@ -109,6 +112,7 @@ disable_plaintext_auth = no
 auth_mechanisms = plain login
 # a test server: a failed login answers at once (the client under test does its own backoff)
 auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 mail_location = maildir:~/Maildir
 first_valid_uid = 1
 mail_fsync = never

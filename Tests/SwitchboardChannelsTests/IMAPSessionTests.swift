@@ -102,7 +102,7 @@ final class ScriptedIMAPServer: IMAPTransport {
         let session = IMAPSession(transport: server)
         try session.refreshCapabilities()
         _ = try session.open("INBOX", readOnly: false)
-        #expect(throws: IMAPError.commandFailed(command: "UID MOVE", status: .no, text: "Mailbox doesn't exist: Nope")) {
+        #expect(throws: IMAPError.commandFailed(command: "UID MOVE", status: .no, text: "[TRYCREATE] Mailbox doesn't exist: Nope")) {
             try session.move(IMAPSequenceSet([11]), to: "Nope")
         }
         server.on("NOOP") { _, _ in "* BYE shutting down\r\n" }

@@ -185,7 +185,10 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
         case (.some, .some):
             reader.report(.conflict, "set either password or xoauth2_token_file, not both", key: "xoauth2_token_file")
         case (nil, nil):
-            reader.report(.missing, "missing password (or xoauth2_token_file)", hint: "a reference: env:NAME, file:PATH or credential:NAME", key: "password")
+            // A password that is present but refused (an inline secret) is already reported.
+            if !reader.contains("password") && !reader.contains("xoauth2_token_file") {
+                reader.report(.missing, "missing password (or xoauth2_token_file)", hint: "a reference: env:NAME, file:PATH or credential:NAME", key: "password")
+            }
         }
 
         guard let urlText else { return nil }

@@ -42,15 +42,22 @@ final class IMAPMailboxPoller {
     private var checkpointLoaded = false
     private var failures = 0
     private var failingSince: Date?
+    /// Rounds in which the server refused to send a UID that exists.
+    private var fetchFailures: [UInt32: Int] = [:]
 
     var logger: Logger { context.logger }
     var store: Store { context.store }
 
-    init(settings: IMAPAdapterSettings, context: AdapterContext, status: IMAPAdapterStatus, wake: Int32) {
+    /// Makes a logged-in transport; nil connects with libcurl (tests pass a scripted server).
+    let connect: (() throws -> any IMAPTransport)?
+
+    init(settings: IMAPAdapterSettings, context: AdapterContext, status: IMAPAdapterStatus, wake: Int32,
+         connect: (() throws -> any IMAPTransport)? = nil) {
         self.settings = settings
         self.context = context
         self.status = status
         self.wake = wake
+        self.connect = connect
         backoff = EmailAdapterBackoff(minimum: settings.backoffMin, maximum: settings.backoffMax)
     }
 
@@ -132,17 +139,8 @@ final class IMAPMailboxPoller {
     private func connectedSession() throws -> IMAPSession {
         if let session { return session }
         status.update { $0.phase = .connecting }
-        let options = CurlConnection.Options(
-            url: settings.serverURL, credentials: try credentials(), tls: settings.tls,
-            requireTLS: settings.security == .startTLS, connectTimeout: min(settings.timeout, .seconds(30)),
-            loginTimeout: settings.timeout, protocols: "imap,imaps")
-        let connection: CurlConnection
-        do {
-            connection = try CurlConnection(options)
-        } catch {
-            throw IMAPError(error)
-        }
-        let session = IMAPSession(transport: IMAPCurlTransport(connection: connection, wake: wake), timeout: settings.timeout,
+        let transport = try connect?() ?? curlTransport()
+        let session = IMAPSession(transport: transport, timeout: settings.timeout,
                                   maxLiteralBytes: settings.limits.maxMessageBytes + (1 << 20))
         self.session = session
         try session.refreshCapabilities()
@@ -170,6 +168,19 @@ final class IMAPMailboxPoller {
                                        "uidvalidity": "\(mailbox.uidValidity)", "checkpoint_uid": "\(checkpoint?.lastUID ?? 0)",
                                        "idle": usesIdle ? "yes" : "no"])
         return session
+    }
+
+    /// Connects, secures and logs in through libcurl (CONNECT_ONLY).
+    private func curlTransport() throws -> IMAPCurlTransport {
+        let options = CurlConnection.Options(
+            url: settings.serverURL, credentials: try credentials(), tls: settings.tls,
+            requireTLS: settings.security == .startTLS, connectTimeout: min(settings.timeout, .seconds(30)),
+            loginTimeout: settings.timeout, protocols: "imap,imaps")
+        do {
+            return IMAPCurlTransport(connection: try CurlConnection(options), wake: wake)
+        } catch {
+            throw IMAPError(error)
+        }
     }
 
     private func credentials() throws -> CurlConnection.Credentials {
@@ -274,8 +285,15 @@ final class IMAPMailboxPoller {
         let wanted = IMAPSequenceSet(batch.filter { $0.size <= limit }.map(\.uid))
 
         var raws: [UInt32: [UInt8]] = [:]
-        try session.fetch(wanted, items: "(UID BODY.PEEK[])") { attributes in
-            if attributes.bodySection == "", let uid = attributes.uid, let body = attributes.body { raws[uid] = body }
+        var serverRefusal: String?
+        do {
+            try session.fetch(wanted, items: "(UID BODY.PEEK[])") { attributes in
+                if attributes.bodySection == "", let uid = attributes.uid, let body = attributes.body { raws[uid] = body }
+            }
+        } catch {
+            // What arrived before a NO is kept; the rest is looked at below.
+            guard case .commandFailed(let command, let status, let text) = error else { throw error }
+            serverRefusal = "\(command) answered \(status.rawValue): \(text)"
         }
         var headers: [UInt32: [UInt8]] = [:]
         if !oversized.isEmpty {
@@ -283,20 +301,7 @@ final class IMAPMailboxPoller {
                 if attributes.bodySection == "HEADER", let uid = attributes.uid { headers[uid] = attributes.body ?? [] }
             }
         }
-        // A UID the server did not send is either gone (expunged meanwhile: skip it) or a server
-        // problem (retry the batch later; never skip mail that still exists).
-        let missing = batch.map(\.uid).filter { raws[$0] == nil && headers[$0] == nil }
-        if !missing.isEmpty {
-            var stillThere: [UInt32] = []
-            try session.fetch(IMAPSequenceSet(missing), items: "(UID)") { attributes in
-                if let uid = attributes.uid { stillThere.append(uid) }
-            }
-            if !stillThere.isEmpty {
-                throw IMAPError.commandFailed(command: "UID FETCH", status: .no,
-                                              text: "the server did not send UIDs \(IMAPSequenceSet(stillThere)) although they exist")
-            }
-            logger.info("mail expunged before it could be fetched", ["adapter": context.id, "uids": "\(IMAPSequenceSet(missing))"])
-        }
+        let unfetchable = try recoverMissing(batch, raws: &raws, headers: headers, refusal: serverRefusal, session: session)
 
         var messages: [InboundMessage] = []
         var messageRaws: [(uid: UInt32, raw: [UInt8])] = []
@@ -322,6 +327,12 @@ final class IMAPMailboxPoller {
             }
         }
 
+        for (uid, failure) in unfetchable.sorted(by: { $0.key < $1.key }) {
+            quarantines.append(Quarantine(uid: uid, code: "imap.fetch_failed",
+                                          message: "imap uid \(validity):\(uid): the server would not send this mail (\(failure.reason)); skipped after \(Self.fetchAttempts) attempts, it stays on the server",
+                                          raw: failure.header))
+        }
+
         var stored = 0
         var duplicates = 0
         if !messages.isEmpty {
@@ -342,7 +353,7 @@ final class IMAPMailboxPoller {
         }
         let quarantined = try quarantineAndWait(quarantines)
 
-        let handled = IMAPSequenceSet(batch.map(\.uid).filter { raws[$0] != nil || headers[$0] != nil })
+        let handled = IMAPSequenceSet(batch.map(\.uid).filter { raws[$0] != nil || (headers[$0] != nil && unfetchable[$0] == nil) })
         try applyPostAction(handled, session: session)
 
         let next = IMAPCheckpoint(uidValidity: validity, lastUID: batch.last!.uid)
@@ -360,6 +371,58 @@ final class IMAPMailboxPoller {
                 logger.warning("mail quarantined", ["adapter": context.id, "uid": "\(validity):\(item.uid)", "code": item.code])
             }
         }
+    }
+
+    /// How often a mail the server refuses to send is tried (in separate rounds) before it is
+    /// quarantined and skipped, so that one broken mail on the server never blocks the mailbox.
+    static let fetchAttempts = 3
+
+    /// UIDs of the batch the server did not send: gone (expunged meanwhile: skipped), or there
+    /// and refused. Refused ones are fetched one by one; one that still fails is retried in later
+    /// rounds (the batch throws) and after `fetchAttempts` rounds given up: answered with the
+    /// reason, to be quarantined (with its header when the server sends that).
+    private func recoverMissing(_ batch: [IMAPSession.Listing], raws: inout [UInt32: [UInt8]], headers: [UInt32: [UInt8]],
+                                refusal: String?, session: IMAPSession) throws -> [UInt32: (reason: String, header: [UInt8])] {
+        let missing = batch.map(\.uid).filter { raws[$0] == nil && headers[$0] == nil }
+        guard !missing.isEmpty else { return [:] }
+        var stillThere: [UInt32] = []
+        try session.fetch(IMAPSequenceSet(missing), items: "(UID)") { attributes in
+            if let uid = attributes.uid { stillThere.append(uid) }
+        }
+        let gone = Set(missing).subtracting(stillThere)
+        if !gone.isEmpty {
+            logger.info("mail expunged before it could be fetched", ["adapter": context.id, "uids": "\(IMAPSequenceSet(gone))"])
+        }
+        var failing: [UInt32: String] = [:]
+        for uid in stillThere.sorted() {
+            do {
+                try session.fetch(IMAPSequenceSet([uid]), items: "(UID BODY.PEEK[])") { attributes in
+                    if attributes.bodySection == "", let got = attributes.uid, got == uid, let body = attributes.body { raws[uid] = body }
+                }
+                if raws[uid] == nil { failing[uid] = refusal ?? "no body in the answer" }
+            } catch {
+                guard case .commandFailed(let command, let status, let text) = error else { throw error }
+                failing[uid] = "\(command) answered \(status.rawValue): \(text)"
+            }
+        }
+        guard !failing.isEmpty else { return [:] }
+        for uid in failing.keys { fetchFailures[uid, default: 0] += 1 }
+        let givenUp = failing.filter { fetchFailures[$0.key, default: 0] >= Self.fetchAttempts }
+        guard givenUp.count == failing.count else {
+            throw IMAPError.commandFailed(command: "UID FETCH", status: .no,
+                                          text: "the server did not send UIDs \(IMAPSequenceSet(failing.keys)) although they exist: \(failing.values.first ?? "")")
+        }
+        var result: [UInt32: (reason: String, header: [UInt8])] = [:]
+        for (uid, reason) in givenUp {
+            fetchFailures[uid] = nil
+            var header: [UInt8] = []
+            try? session.fetch(IMAPSequenceSet([uid]), items: "(UID BODY.PEEK[HEADER])") { attributes in
+                if attributes.bodySection == "HEADER", let body = attributes.body { header = body }
+            }
+            result[uid] = (reason, header.isEmpty ? Array("(the server sent neither this mail nor its header)".utf8) : header)
+        }
+        logger.error("the server refuses to send mail; quarantined and skipped", ["adapter": context.id, "uids": "\(IMAPSequenceSet(givenUp.keys))"])
+        return result
     }
 
     private func build(_ raw: [UInt8], uid: UInt32, uidValidity: UInt32) -> Result<InboundMessage, MailParseError> {

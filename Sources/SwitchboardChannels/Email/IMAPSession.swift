@@ -179,7 +179,8 @@ public final class IMAPSession {
                 }
                 guard status == .ok else {
                     let name = command.split(separator: " ").prefix(command.hasPrefix("UID ") ? 2 : 1).joined(separator: " ")
-                    throw .commandFailed(command: name, status: status, text: text)
+                    let codeText = code.map { "[\($0.name)\($0.argument.isEmpty ? "" : " " + $0.argument)] " } ?? ""
+                    throw .commandFailed(command: name, status: status, text: codeText + text)
                 }
                 return (code, text)
             }

@@ -91,7 +91,9 @@ public struct SMTPSenderSettings: Sendable, Hashable {
         case (.some, .some):
             reader.report(.conflict, "set either password or xoauth2_token_file, not both", key: "xoauth2_token_file")
         case (nil, nil):
-            if username != nil { reader.report(.missing, "username needs password or xoauth2_token_file", key: "password") }
+            if username != nil && !reader.contains("password") && !reader.contains("xoauth2_token_file") {
+                reader.report(.missing, "username needs password or xoauth2_token_file", key: "password")
+            }
         }
         guard let urlText, let from else { return nil }
         guard let components = URLComponents(string: urlText), let scheme = components.scheme?.lowercased(),
