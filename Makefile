@@ -14,7 +14,7 @@ BENCH_DEPS   := wrk
 # Apt runs only when something is missing; `sudo` only when we are not root.
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build release run test unit e2e bench deps test-deps install uninstall clean model help fuzz simulate
+.PHONY: all build release run test unit e2e bench deps test-deps install uninstall clean help simulate
 
 all: build
 
