@@ -188,7 +188,7 @@ private let stubRegistry = AdapterRegistry(types: [
             "listeners.web.trusted_proxies[0]: \"10.0.0.0/33\" is not an IP address or range (an address like 10.0.0.5 or a range like 10.0.0.0/8 or fd00::/8)",
             "listeners.web.trusted_proxies[1]: \"proxy\" is not an IP address or range (an address like 10.0.0.5 or a range like 10.0.0.0/8 or fd00::/8)",
             "listeners.web.public_url: \"support.example.com\" is not an http(s) URL (the URL providers call, such as https://support.example.com, without query)",
-            "listeners.web.tls: unknown key (allowed keys: type, address, port, trusted_proxies, public_url)",
+            "listeners.web.tls: unknown key (allowed keys: type, address, port, trusted_proxies, public_url, max_connections_per_client, connections_per_second_per_client)",
             "listeners.x.type: \"udp\" is not one of \"unix\", \"tcp\" (did you mean \"tcp\"?)",
         ])
     }
@@ -288,6 +288,44 @@ private let stubRegistry = AdapterRegistry(types: [
             "adapters.nolistener.listener: no listener named \"local\" (tcp listeners: web)",
         ])
         #expect(lines.allSatisfy { !$0.contains("super-secret") })
+    }
+
+    @Test func tcpListenersHavePerClientLimits() throws {
+        let configuration = try load("""
+        {"version": 1, "listeners": {"local": {"type": "unix"}, "web": {"type": "tcp", "port": 8080,
+          "max_connections_per_client": 8, "connections_per_second_per_client": 20}},
+         "adapters": {"local": {"type": "local"}}}
+        """).get()
+        guard case .tcp(let web)? = configuration.listeners["web"] else { Issue.record("no tcp listener"); return }
+        #expect(web.maxConnectionsPerClient == 8)
+        #expect(web.connectionsPerSecondPerClient == 20)
+        #expect(issueLines("""
+        {"version": 1, "listeners": {"web": {"type": "tcp", "port": 8080, "max_connections_per_client": 0}}}
+        """).first?.hasPrefix("listeners.web.max_connections_per_client:") == true)
+    }
+
+    @Test func classifierSectionIsReadAndChecked() throws {
+        let configuration = try load("""
+        {"version": 1, "listeners": {"local": {"type": "unix"}}, "adapters": {"local": {"type": "local"}},
+         "classifier": {"confidence_threshold": 0.55,
+                        "rules": [{"id": "gdpr", "type": "account_access", "phrases": ["delete my data"], "channels": ["email"]}]}}
+        """).get()
+        #expect(configuration.classifier.enabled)
+        #expect(configuration.classifier.configuration.confidenceThreshold == 0.55)
+        #expect(configuration.classifier.configuration.rules.map(\.id) == ["gdpr"])
+        #expect(configuration.classifier.configuration.rules.first?.channels == [.email])
+        let lines = issueLines("""
+        {"version": 1, "classifier": {"confidence_threshold": 2, "model": "/nonexistent/model.sbcm",
+          "rules": [{"id": "a", "type": "refunds", "phrases": ["x"]}, {"id": "a", "type": "billing"}, {"id": "b", "type": "billing", "patterns": ["(unclosed"]}],
+          "thresold": 1}}
+        """)
+        #expect(lines.contains { $0.hasPrefix("classifier.confidence_threshold: must be a number from 0 to 1") })
+        #expect(lines.contains { $0.hasPrefix("classifier.model: model file /nonexistent/model.sbcm cannot be read") })
+        #expect(lines.contains { $0.hasPrefix("classifier.rules[0].type: inquiry type \"refunds\" is not in the taxonomy") })
+        #expect(lines.contains { $0.hasPrefix("classifier.rules[1]: a rule needs phrases or patterns") })
+        #expect(lines.contains { $0.hasPrefix("classifier.rules[1].id: rule id \"a\" is used twice") })
+        #expect(lines.contains { $0.hasPrefix("classifier.rules[2].patterns: patterns[0] is not a valid regular expression") })
+        #expect(lines.contains { $0.hasPrefix("classifier.thresold: unknown key") })
     }
 
     @Test func registeredTypesAreExplicit() {
