@@ -61,6 +61,31 @@ public struct AdapterType: Sendable {
     }
 }
 
+extension AdapterType {
+    /// An adapter type whose settings and adapter are concrete types: the cast from
+    /// `any AdapterSettings` back to `Settings` is done here once, not in every channel.
+    public static func typed<Settings: AdapterSettings>(
+        name: String, channel: Channel, summary: String,
+        parse: @escaping @Sendable (ConfigReader) -> Settings?,
+        make: @escaping @Sendable (Settings, AdapterContext) throws -> any ChannelAdapter
+    ) -> AdapterType {
+        AdapterType(name: name, channel: channel, summary: summary, parseSettings: { parse($0) },
+                    makeAdapter: { settings, context in
+                        guard let typed = settings as? Settings else {
+                            throw AdapterSettingsMismatch(adapterID: context.id, expected: String(describing: Settings.self))
+                        }
+                        return try make(typed, context)
+                    })
+    }
+}
+
+/// A registry bug, not an admin's: an adapter type was handed another type's settings.
+public struct AdapterSettingsMismatch: Error, CustomStringConvertible {
+    public var adapterID: String
+    public var expected: String
+    public var description: String { "adapter \(adapterID): internal error: expected \(expected) settings" }
+}
+
 /// The explicit list of adapter types the daemon knows. A new channel adds its type here, in
 /// one line, and nowhere else; tests build registries with stub types.
 public struct AdapterRegistry: Sendable {

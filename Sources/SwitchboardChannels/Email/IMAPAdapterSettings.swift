@@ -105,17 +105,12 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
     /// The checkpoint row's key: one per mailbox.
     public var checkpointKey: String { "imap:\(mailbox)" }
 
-    public static let adapterType = AdapterType(
+    public static let adapterType = AdapterType.typed(
         name: "imap",
         channel: .email,
         summary: "one IMAP mailbox, fetched over libcurl's TLS (IDLE when offered, else polled)",
-        parseSettings: { reader in IMAPAdapterSettings.parse(reader) },
-        makeAdapter: { settings, context in
-            guard let settings = settings as? IMAPAdapterSettings else {
-                throw IMAPAdapterStartError(adapterID: context.id, reason: "wrong settings type")
-            }
-            return IMAPAdapter(settings: settings, context: context)
-        }
+        parse: IMAPAdapterSettings.parse,
+        make: { settings, context in IMAPAdapter(settings: settings, context: context) }
     )
 
     public static func parse(_ reader: ConfigReader) -> IMAPAdapterSettings? {

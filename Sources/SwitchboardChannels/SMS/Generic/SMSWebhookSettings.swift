@@ -44,15 +44,12 @@ public struct SMSWebhookSettings: AdapterSettings, Hashable {
 
     public var listenerReferences: [ListenerReference] { [endpoint.listenerReference] }
 
-    public static let adapterType = AdapterType(
+    public static let adapterType = AdapterType.typed(
         name: "sms-webhook",
         channel: .sms,
         summary: "generic JSON SMS webhook signed with HMAC-SHA256 and a timestamp, on a TCP listener",
-        parseSettings: { reader in SMSWebhookSettings.parse(reader) },
-        makeAdapter: { settings, context in
-            guard let settings = settings as? SMSWebhookSettings else { throw SMSAdapterStartError(adapterID: context.id, reason: "wrong settings type") }
-            return SMSWebhookAdapter(settings: settings, context: context)
-        }
+        parse: SMSWebhookSettings.parse,
+        make: { settings, context in SMSWebhookAdapter(settings: settings, context: context) }
     )
 
     public static func parse(_ reader: ConfigReader) -> SMSWebhookSettings? {

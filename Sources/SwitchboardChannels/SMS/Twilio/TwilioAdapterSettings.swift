@@ -28,15 +28,12 @@ public struct TwilioAdapterSettings: AdapterSettings, Hashable {
 
     public var listenerReferences: [ListenerReference] { [endpoint.listenerReference] }
 
-    public static let adapterType = AdapterType(
+    public static let adapterType = AdapterType.typed(
         name: "twilio",
         channel: .sms,
         summary: "Twilio inbound SMS/MMS webhooks (X-Twilio-Signature checked) on a TCP listener",
-        parseSettings: { reader in TwilioAdapterSettings.parse(reader) },
-        makeAdapter: { settings, context in
-            guard let settings = settings as? TwilioAdapterSettings else { throw SMSAdapterStartError(adapterID: context.id, reason: "wrong settings type") }
-            return TwilioAdapter(settings: settings, context: context)
-        }
+        parse: TwilioAdapterSettings.parse,
+        make: { settings, context in TwilioAdapter(settings: settings, context: context) }
     )
 
     public static func parse(_ reader: ConfigReader) -> TwilioAdapterSettings? {

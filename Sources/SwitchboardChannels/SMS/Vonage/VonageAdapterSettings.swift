@@ -35,15 +35,12 @@ public struct VonageAdapterSettings: AdapterSettings, Hashable {
 
     public var listenerReferences: [ListenerReference] { [endpoint.listenerReference] }
 
-    public static let adapterType = AdapterType(
+    public static let adapterType = AdapterType.typed(
         name: "vonage",
         channel: .sms,
         summary: "Vonage SMS API inbound webhooks (sig checked, long messages reassembled) on a TCP listener",
-        parseSettings: { reader in VonageAdapterSettings.parse(reader) },
-        makeAdapter: { settings, context in
-            guard let settings = settings as? VonageAdapterSettings else { throw SMSAdapterStartError(adapterID: context.id, reason: "wrong settings type") }
-            return VonageAdapter(settings: settings, context: context)
-        }
+        parse: VonageAdapterSettings.parse,
+        make: { settings, context in VonageAdapter(settings: settings, context: context) }
     )
 
     public static func parse(_ reader: ConfigReader) -> VonageAdapterSettings? {
