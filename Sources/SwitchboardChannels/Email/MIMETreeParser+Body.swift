@@ -114,23 +114,9 @@ extension MIMETreeParser {
 
     /// CRLF and lone CR become LF, in place (for ASCII-compatible bytes).
     static func normalizeLineBreaks(_ bytes: inout [UInt8]) {
-        guard let first = bytes.firstIndex(of: 0x0D) else { return }
-        let kept = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
-            var written = first
-            var index = first
-            let count = buffer.count
-            while index < count {
-                let byte = buffer[index]
-                if byte == 0x0D {
-                    buffer[written] = 0x0A
-                    if index + 1 < count && buffer[index + 1] == 0x0A { index += 1 }
-                } else {
-                    buffer[written] = byte
-                }
-                written += 1
-                index += 1
-            }
-            return written
+        guard bytes.contains(0x0D) else { return }
+        let kept = bytes.withUnsafeMutableBufferPointer { buffer in
+            TransferDecoding.normalizeLineBreaks(from: UnsafeBufferPointer(buffer), into: buffer)
         }
         bytes.removeSubrange(kept...)
     }
@@ -140,21 +126,7 @@ extension MIMETreeParser {
         return text.withUTF8 { input -> String? in
             guard input.contains(0x0D) else { return nil }
             return String(unsafeUninitializedCapacity: input.count) { output in
-                var written = 0
-                var index = 0
-                let count = input.count
-                while index < count {
-                    let byte = input[index]
-                    if byte == 0x0D {
-                        output[written] = 0x0A
-                        if index + 1 < count && input[index + 1] == 0x0A { index += 1 }
-                    } else {
-                        output[written] = byte
-                    }
-                    written += 1
-                    index += 1
-                }
-                return written
+                TransferDecoding.normalizeLineBreaks(from: input, into: output)
             }
         } ?? text
     }

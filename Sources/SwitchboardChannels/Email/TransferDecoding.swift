@@ -147,23 +147,31 @@ enum TransferDecoding {
         bytes.withUnsafeBufferPointer { quotedPrintable($0) }
     }
 
+    /// Copies `input` into `output` with CRLF and lone CR turned into LF and returns how many
+    /// bytes it wrote (never more than it read, so `output` may be the same memory as `input`).
+    /// The one loop behind every line-break normalisation of body bytes and decoded text.
+    static func normalizeLineBreaks(from input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var written = 0
+        var index = 0
+        let count = input.count
+        while index < count {
+            let byte = input[index]
+            if byte == 0x0D {
+                output[written] = 0x0A
+                if index + 1 < count && input[index + 1] == 0x0A { index += 1 }
+            } else {
+                output[written] = byte
+            }
+            written += 1
+            index += 1
+        }
+        return written
+    }
+
     /// A copy with CRLF and lone CR turned into LF (text bodies in ASCII-compatible charsets).
     static func copyNormalizingLineBreaks(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        let count = input.count
-        return [UInt8](unsafeUninitializedCapacity: count) { output, written in
-            written = 0
-            var index = 0
-            while index < count {
-                let byte = input[index]
-                if byte == 0x0D {
-                    output[written] = 0x0A
-                    if index + 1 < count && input[index + 1] == 0x0A { index += 1 }
-                } else {
-                    output[written] = byte
-                }
-                written += 1
-                index += 1
-            }
+        [UInt8](unsafeUninitializedCapacity: input.count) { output, written in
+            written = normalizeLineBreaks(from: input, into: output)
         }
     }
 
