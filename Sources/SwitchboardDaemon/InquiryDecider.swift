@@ -26,7 +26,8 @@ struct InquiryDecider: Sendable {
         var writer = JSONWriter(capacity: 2048)
         explanation.write(into: &writer)
         return MessageDecision(inquiryType: classification.type.rawValue, confidence: classification.confidence,
-                               queue: routing.queue, priority: routing.priority, details: writer.bytes)
+                               queue: routing.queue, priority: routing.priority, details: writer.bytes,
+                               routing: routing, classification: classification)
     }
 
     /// A social post is public unless its adapter marked it a direct message.

@@ -17,7 +17,85 @@ enum Schema {
         Migration(name: "drop messages_by_contact") { db throws(StoreError) in
             try db.execute("DROP INDEX IF EXISTS messages_by_contact", purpose: "drop index messages_by_contact")
         },
+        Migration(name: "agents, tasks and outbox") { db throws(StoreError) in
+            try db.execute(work, purpose: "create agent, task and outbox tables")
+        },
     ])
+
+    /// What happens after a message is stored: tasks for agents with their events (offers,
+    /// assignments, SLA clocks), agents' status and API tokens, and the outbox that delivers
+    /// replies and automatic answers. Outbound messages are rows of `messages` with direction
+    /// 'outbound'; their delivery is tracked by their outbox row and mirrored in `delivery_state`.
+    static let work = """
+    ALTER TABLE messages ADD COLUMN delivery_state TEXT;   -- outbound only: queued, sent, delivered, failed, dead
+    ALTER TABLE messages ADD COLUMN author TEXT;           -- outbound only: the agent id, or 'auto'
+
+    -- One task per conversation that needs an agent; at most one open (not resolved) task per conversation.
+    CREATE TABLE tasks (
+        id                 TEXT PRIMARY KEY NOT NULL,    -- tk_…
+        conversation_id    TEXT NOT NULL REFERENCES conversations(id),
+        message_id         TEXT NOT NULL REFERENCES messages(id),   -- the message that opened it
+        queue              TEXT NOT NULL,
+        channel            TEXT NOT NULL,                -- the response channel: capacity is counted here
+        priority           INTEGER NOT NULL,
+        state              TEXT NOT NULL CHECK (state IN ('waiting', 'offered', 'assigned', 'resolved')),
+        agent_id           TEXT,
+        created_at         INTEGER NOT NULL,
+        first_response_at  INTEGER,
+        resolved_at        INTEGER,
+        updated_at         INTEGER NOT NULL,
+        plan               TEXT NOT NULL DEFAULT '{}'    -- skills, escalation, SLA targets, calendar: what the runtime needs to restart it
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX tasks_open_by_conversation ON tasks(conversation_id) WHERE state <> 'resolved';
+    CREATE INDEX tasks_by_state ON tasks(state, agent_id);
+
+    -- Everything that happened to a task, in order: offers, accepts, declines, SLA clock events, escalations.
+    CREATE TABLE task_events (
+        task_id   TEXT NOT NULL,
+        at        INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        agent_id  TEXT,
+        details   TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX task_events_by_task ON task_events(task_id, at);
+
+    -- An agent's last status, so that a restart does not make everybody available (or offline).
+    CREATE TABLE agent_state (
+        agent_id    TEXT PRIMARY KEY NOT NULL,
+        status      TEXT NOT NULL,
+        changed_at  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    -- Bearer tokens for the agent API, stored as SHA-256 of the token: the token itself is shown once.
+    CREATE TABLE agent_tokens (
+        token_sha256  TEXT PRIMARY KEY NOT NULL,
+        agent_id      TEXT NOT NULL,
+        label         TEXT,
+        created_at    INTEGER NOT NULL,
+        revoked_at    INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX agent_tokens_by_agent ON agent_tokens(agent_id);
+
+    -- Every outbound message waiting to leave, or gone: retried with backoff, dead after a limit.
+    CREATE TABLE outbox (
+        id               TEXT PRIMARY KEY NOT NULL,     -- ob_…; also the stable part of an email's Message-ID
+        message_id       TEXT NOT NULL REFERENCES messages(id),
+        adapter_id       TEXT NOT NULL,                 -- the adapter that delivers it
+        channel          TEXT NOT NULL,
+        recipient        TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'delivered', 'failed', 'dead')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  INTEGER NOT NULL,
+        last_error       TEXT,
+        provider_id      TEXT,                          -- the provider's id (Twilio SID, Vonage message-id)
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+    CREATE INDEX outbox_by_message ON outbox(message_id);
+    CREATE INDEX outbox_by_provider_id ON outbox(adapter_id, provider_id) WHERE provider_id IS NOT NULL;
+    INSERT INTO counters (name, value) VALUES ('outbox_pending', 0), ('outbox_dead', 0);
+    """
 
     /// Classification and routing stored with each inbound message (`MessageDecision`).
     static let decisions = """

@@ -30,6 +30,7 @@ public final class Store: Sendable {
     private let writerRunning = DispatchGroup()
     /// The writer thread's pthread id, so that `close()` called from a completion does not wait for itself.
     private let writerThread = WriterThreadID()
+    private let commitListener = CommitListenerBox()
 
     /// Opens (creating the directory and file if needed) and migrates the database at `path`,
     /// then starts the writer thread. Throws if the database cannot be opened, is from a newer
@@ -52,14 +53,16 @@ public final class Store: Sendable {
         }
 
         let startup = StartupSignal()
-        let (queue, metrics, readers, running, writerThread) = (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThread)
+        let (queue, metrics, readers, running, writerThread, listener) =
+            (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThread, commitListener)
         running.enter()
         let thread = Thread {
             writerThread.id.store(UInt(pthread_self()), ordering: .releasing)
             do throws(StoreError) {
                 // The writer (and its connection) lives in this scope only: by the time
                 // `running.leave()` lets `close()` return, the database file is closed.
-                let writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics)
+                let writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics,
+                                             commitListener: listener)
                 startup.finish(.success(()))
                 writer.run(queue)
                 logger.info("store closed", ["path": path])
@@ -172,6 +175,32 @@ public final class Store: Sendable {
         return try result.get()
     }
 
+    /// Runs `body` on the writer inside the next group commit and answers after COMMIT. `body`
+    /// runs in a savepoint: an error confined to its rows (a constraint) undoes just this write and
+    /// is its answer; other errors fail the whole batch. Used by the store's own extensions
+    /// (tasks, outbox, tokens) so that each is one file, not a case in the writer.
+    func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws(StoreError) -> T,
+                            completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+        submit(.custom(run: { writer throws(StoreError) in
+            let value = try body(writer)
+            return { completion(.success(value)) }
+        }, fail: { completion(.failure($0)) }))
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            write(body) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Tells `listener` about every new (non-duplicate) message after the COMMIT that stored it,
+    /// on the writer thread, in commit order: the daemon's task runtime hears of new inquiries
+    /// without polling. Keep it quick (hand off to a queue). Pass nil to stop.
+    public func setCommitListener(_ listener: (@Sendable ([CommittedMessage]) -> Void)?) {
+        commitListener.set(listener)
+    }
+
     private func submit(_ job: WriteJob) {
         if !queue.enqueue(job) { job.fail(.closed) }
     }
@@ -189,6 +218,24 @@ public final class Store: Sendable {
 
     /// What the writer has done since the store opened.
     public var metrics: StoreMetrics { metricsRecorder.snapshot }
+}
+
+/// A new message as committed: its rowid orders commits (ids are only time-sortable).
+public struct CommittedMessage: Sendable {
+    public var rowID: Int64
+    public var outcome: IngestOutcome
+    public var message: InboundMessage
+}
+
+/// The commit listener, boxed in a class for the same reason as the decider.
+final class CommitListenerBox: Sendable {
+    private final class Box: Sendable {
+        let call: @Sendable ([CommittedMessage]) -> Void
+        init(_ call: @escaping @Sendable ([CommittedMessage]) -> Void) { self.call = call }
+    }
+    private let box = Mutex<Box?>(nil)
+    func set(_ listener: (@Sendable ([CommittedMessage]) -> Void)?) { box.withLock { $0 = listener.map(Box.init) } }
+    var current: (@Sendable ([CommittedMessage]) -> Void)? { box.withLock { $0 }?.call }
 }
 
 private final class WriterThreadID: Sendable {

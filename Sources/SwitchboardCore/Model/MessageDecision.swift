@@ -9,12 +9,20 @@ public struct MessageDecision: Sendable, Hashable {
     public var priority: Int?
     /// A JSON object, kept as bytes: written once on the hot path, parsed only when explained.
     public var details: [UInt8]
+    /// The matrix's verdict as a value, for what happens after the commit (task, automatic
+    /// answer, SLA clocks). Not stored: after a restart it is decided again from the stored message.
+    public var routing: RoutingDecision?
+    /// The classifier's verdict as a value (frustration, runner-ups). Not stored either.
+    public var classification: Classification?
 
-    public init(inquiryType: String, confidence: Double, queue: String? = nil, priority: Int? = nil, details: [UInt8]) {
+    public init(inquiryType: String, confidence: Double, queue: String? = nil, priority: Int? = nil, details: [UInt8],
+                routing: RoutingDecision? = nil, classification: Classification? = nil) {
         self.inquiryType = inquiryType
         self.confidence = confidence
         self.queue = queue
         self.priority = priority
         self.details = details
+        self.routing = routing
+        self.classification = classification
     }
 }

@@ -92,6 +92,9 @@ final class Database {
 
     var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// The rowid of the last row inserted on this connection.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     /// Runs `body` inside BEGIN … COMMIT; rolls back if it throws. For reads that must see one
     /// snapshot and for migrations; the writer manages its own transactions.
     func transaction<T>(_ purpose: String, immediate: Bool = false,

@@ -38,6 +38,7 @@ extension StoreWriter {
             }
             let messageID = SortableID.make("msg", now: batchNow)
             try insert(message, id: messageID, contactID: contactID, conversationID: conversationID)
+            let rowID = db.lastInsertRowID
             if careful { try sql.releaseSavepoint.run() }
 
             tally.newMessages += 1
@@ -47,8 +48,12 @@ extension StoreWriter {
             if !created.newConversation {
                 pendingTouches[conversationID] = (batchMillis, message.channel)
             }
-            return .success(IngestOutcome(messageID: messageID, contactID: contactID,
-                                          conversationID: conversationID, duplicate: false))
+            let outcome = IngestOutcome(messageID: messageID, contactID: contactID,
+                                        conversationID: conversationID, duplicate: false)
+            if wantsCommitted {
+                committed.append(CommittedMessage(rowID: rowID, outcome: outcome, message: message))
+            }
+            return .success(outcome)
         } catch where error.isConfinedToRow && db.isInTransaction {
             guard careful else {
                 needsCarefulRetry = true

@@ -42,8 +42,16 @@ final class StoreWriter {
     var batchNow = Date()
     var batchMillis: Int64 = 0
     let continuationMillis: Int64
+    /// Who hears about new inbound messages after each COMMIT (the daemon's task runtime).
+    private let commitListener: CommitListenerBox
+    /// Whether to collect `committed` in this batch (a listener is installed).
+    var wantsCommitted = false
+    /// New messages stored in the current transaction, handed to the listener after COMMIT.
+    var committed: [CommittedMessage] = []
 
-    init(path: String, options: StoreOptions, logger: Logger, metrics: MetricsRecorder) throws(StoreError) {
+    init(path: String, options: StoreOptions, logger: Logger, metrics: MetricsRecorder,
+         commitListener: CommitListenerBox) throws(StoreError) {
+        self.commitListener = commitListener
         db = try Database.openWriter(path: path, options: options)
         try Schema.migrator.migrate(db, logger: logger)
         sql = try WriterStatements(db)
@@ -78,6 +86,9 @@ final class StoreWriter {
         batchMillis = batchNow.storeMilliseconds
 
         var tally = Tally()
+        let listener = commitListener.current
+        wantsCommitted = listener != nil
+        committed.removeAll(keepingCapacity: true)
         var answers: [() -> Void] = []
         answers.reserveCapacity(batch.count)
         var failure: StoreError?
@@ -110,6 +121,7 @@ final class StoreWriter {
                     retried = true
                     tally = Tally()
                     answers.removeAll(keepingCapacity: true)
+                    committed.removeAll(keepingCapacity: true)
                     continue
                 }
                 failure = error
@@ -146,6 +158,10 @@ final class StoreWriter {
             for entry in batch { entry.job.fail(failure) }
         } else {
             for answer in answers { answer() }
+            if let listener, !committed.isEmpty {
+                listener(committed)
+                committed.removeAll(keepingCapacity: true)
+            }
         }
     }
 
@@ -208,6 +224,21 @@ final class StoreWriter {
                 return true
             }
             return { completion(result) }
+
+        case .custom(let run, let fail):
+            // A savepoint, so that a write of several statements refused half-way leaves nothing.
+            try sql.savepoint.run()
+            do throws(StoreError) {
+                let answer = try run(self)
+                try sql.releaseSavepoint.run()
+                return answer
+            } catch where error.isConfinedToRow && db.isInTransaction {
+                try sql.rollbackToSavepoint.run()
+                try sql.releaseSavepoint.run()
+                tally.itemErrors += 1
+                logger.warning("store write refused", ["error": error.description])
+                return { fail(error) }
+            }
         }
     }
 

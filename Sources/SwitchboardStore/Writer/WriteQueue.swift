@@ -10,6 +10,9 @@ enum WriteJob: Sendable {
                     completion: @Sendable (Result<String, StoreError>) -> Void)
     case setCheckpoint(adapterID: String, key: String, value: String, completion: @Sendable (Result<Void, StoreError>) -> Void)
     case resolveConversation(id: String, completion: @Sendable (Result<Bool, StoreError>) -> Void)
+    /// Any other write (tasks, outbox, tokens): runs inside the batch transaction on the writer and
+    /// returns how to answer after COMMIT. Its failure to the caller goes through `fail`.
+    case custom(run: @Sendable (StoreWriter) throws(StoreError) -> () -> Void, fail: @Sendable (StoreError) -> Void)
 
     /// How much of a batch this job uses: its message count, or 1.
     var weight: Int {
@@ -30,6 +33,7 @@ enum WriteJob: Sendable {
         case .quarantine(_, _, _, _, let completion): completion(.failure(error))
         case .setCheckpoint(_, _, _, let completion): completion(.failure(error))
         case .resolveConversation(_, let completion): completion(.failure(error))
+        case .custom(_, let fail): fail(error)
         }
     }
 }
