@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     /// Taxonomy, queues, agents, calendars, responses and the channel-mapping matrix
     /// (docs/routing.md); the minimal one-queue setup when none of those sections is present.
     public var routing: RoutingConfiguration = .minimal
+    /// Where the agent API with bearer tokens is served.
+    public var agentAPI: AgentAPISettings = AgentAPISettings()
 
     public func adapter(id: String) -> AdapterInstance? {
         adapters.first { $0.id == id }
@@ -88,16 +90,19 @@ public struct Configuration: Sendable {
         let routing = RoutingConfiguration.read(from: reader)
         let shutdownTimeout = reader.duration("shutdown_timeout", default: .seconds(30), in: .zero ... .seconds(3600))
         let adapters = readAdapters(reader.object("adapters"), registry: registry)
+        let agentAPI = AgentAPISettings.read(reader.object("agent_api"), listeners: listeners)
         reader.reportUnknownKeys()
 
         checkListenerReferences(adapters, listeners: listeners, definedListeners: definedListeners)
 
         guard !reader.hasIssues, let version else { return .failure(ConfigurationError(file: file, issues: reader.issues)) }
-        return .success(Configuration(version: version, context: context, store: store,
-                                      listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
-                                      limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
-                                      adapters: adapters.map(\.instance), classifier: classifier,
-                                      routing: routing ?? .minimal))
+        var configuration = Configuration(version: version, context: context, store: store,
+                                          listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
+                                          limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
+                                          adapters: adapters.map(\.instance), classifier: classifier,
+                                          routing: routing ?? .minimal)
+        configuration.agentAPI = agentAPI
+        return .success(configuration)
     }
 
     // MARK: Sections
