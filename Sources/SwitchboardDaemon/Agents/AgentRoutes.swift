@@ -59,35 +59,12 @@ struct AgentRoutes {
         }
         router.add("GET", "/v1/tasks/{task}") { request, responder in
             let id = request.pathParameters["task"] ?? ""
-            Self.readers.async {
-                do {
-                    guard let task = try store.task(id: id) else {
-                        return responder.send(.jsonError(status: 404, code: "not_found", message: "no task \(id)"))
-                    }
-                    let events = try store.taskEvents(taskID: id)
-                    var w = JSONWriter(capacity: 2048)
-                    w.object { w in
-                        AgentJSON.write(task, into: &w)
-                        w.field("events", array: { w in
-                            for event in events {
-                                w.object { w in
-                                    w.field("at", RFC3339.format(event.at))
-                                    w.field("kind", event.kind)
-                                    w.fieldIfPresent("agent", event.agentID)
-                                    if !event.details.isEmpty {
-                                        w.field("details", object: { w in
-                                            for (k, v) in event.details.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
-                                        })
-                                    }
-                                }
-                            }
-                        })
-                    }
-                    responder.send(.json(w.bytes))
-                } catch {
-                    responder.send(.jsonError(status: 500, code: "store_failed", message: "\(error)"))
-                }
-            }
+            Self.taskHistory(responder, runtime: runtime, store: store) { store throws(StoreError) in try store.task(id: id) }
+        }
+        // The task a message opened (for `switchboard explain`).
+        router.add("GET", "/v1/messages/{id}/task") { request, responder in
+            let id = request.pathParameters["id"] ?? ""
+            Self.taskHistory(responder, runtime: runtime, store: store) { store throws(StoreError) in try store.task(openedBy: id) }
         }
         let authenticator = self.authenticator
         router.add("POST", "/v1/agents/{agent}/tokens") { request, responder in
@@ -247,6 +224,43 @@ struct AgentRoutes {
     }
 
     // MARK: Helpers
+
+    /// A task with every event and, while it is open, its SLA clocks as they stand.
+    private static func taskHistory(_ responder: HTTPResponder, runtime: TaskRuntime, store: Store,
+                                    find: @escaping @Sendable (Store) throws(StoreError) -> TaskRecord?) {
+        readers.async {
+            do throws(StoreError) {
+                guard let task = try find(store) else {
+                    return responder.send(.jsonError(status: 404, code: "not_found", message: "no such task"))
+                }
+                let events = try store.taskEvents(taskID: task.id)
+                runtime.slaState(task: task.id) { sla in
+                    var w = JSONWriter(capacity: 2048)
+                    w.object { w in
+                        AgentJSON.write(task, into: &w)
+                        if let sla { AgentJSON.writeSLA(sla, at: Date(), into: &w) }
+                        w.field("events", array: { w in
+                            for event in events {
+                                w.object { w in
+                                    w.field("at", RFC3339.format(event.at))
+                                    w.field("kind", event.kind)
+                                    w.fieldIfPresent("agent", event.agentID)
+                                    if !event.details.isEmpty {
+                                        w.field("details", object: { w in
+                                            for (k, v) in event.details.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
+                                        })
+                                    }
+                                }
+                            }
+                        })
+                    }
+                    responder.send(.json(w.bytes))
+                }
+            } catch {
+                responder.send(.jsonError(status: 500, code: "store_failed", message: "\(error)"))
+            }
+        }
+    }
 
     private static func authorized(_ caller: Caller, conversation: String, runtime: TaskRuntime, responder: HTTPResponder,
                                    _ then: @escaping @Sendable () -> Void) {

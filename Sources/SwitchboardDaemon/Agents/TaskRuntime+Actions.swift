@@ -11,19 +11,21 @@ extension TaskRuntime {
             switch action {
             case .offer(let taskID, let agent, let expires, let selection):
                 guard let task = update(taskID, state: .offered, agent: agent, into: &changes) else { continue }
-                var details = ["expires_at": RFC3339.format(expires)]
-                if let selection { details["reason"] = selection.reason }
+                var details = Self.details(selection)
+                details["expires_at"] = RFC3339.format(expires)
                 changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "offered", agentID: agent, details: details))
                 hub.publish(agent: agent, event: "offer", json: AgentJSON.taskEvent(task, plan: live[taskID]?.plan, expires: expires, reason: selection?.reason))
             case .assign(let taskID, let agent, let selection):
                 guard let task = update(taskID, state: .assigned, agent: agent, into: &changes) else { continue }
                 changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "assigned", agentID: agent,
-                                                      details: selection.map { ["reason": $0.reason] } ?? [:]))
+                                                      details: Self.details(selection)))
                 hub.publish(agent: agent, event: "assignment", json: AgentJSON.taskEvent(task, plan: live[taskID]?.plan, expires: nil, reason: selection?.reason))
             case .wait(let taskID, let queue, let selection):
                 guard update(taskID, state: .waiting, agent: nil, into: &changes) != nil else { continue }
-                changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "waiting",
-                                                      details: ["queue": queue, "reason": selection?.reason ?? "nobody can take it now"]))
+                var details = Self.details(selection)
+                details["queue"] = queue
+                if details["reason"] == nil { details["reason"] = "nobody can take it now" }
+                changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "waiting", details: details))
             case .reserve(let taskID, let agent, let until):
                 changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "reserved", agentID: agent,
                                                       details: ["until": RFC3339.format(until),
@@ -55,6 +57,17 @@ extension TaskRuntime {
                 logger.debug("assignment event did not apply", ["task": taskID ?? "-", "agent": agent ?? "-", "reason": reason])
             }
         }
+    }
+
+    /// Why the engine chose an agent and passed over the others, as stored event details.
+    static func details(_ selection: AgentSelection?) -> [String: String] {
+        guard let selection else { return [:] }
+        var out = ["reason": selection.reason, "strategy": selection.strategy.rawValue,
+                   "candidates": String(selection.candidates), "lacking_skills": String(selection.lackingSkills)]
+        if !selection.passedOver.isEmpty {
+            out["passed_over"] = selection.passedOver.map { "\($0.agent): \($0.detail)" }.joined(separator: "; ")
+        }
+        return out
     }
 
     /// Moves a live task to a new placement; nil when the task is no longer open.

@@ -113,6 +113,11 @@ extension TaskRuntime {
         }
     }
 
+    /// The SLA clocks of an open task (nil once resolved).
+    func slaState(task taskID: String, reply: @escaping @Sendable (SLATracker?) -> Void) {
+        queue.async { [self] in reply(live[taskID]?.sla) }
+    }
+
     /// The open task of a conversation, if any.
     func openTask(conversationID: String, reply: @escaping @Sendable (TaskRecord?) -> Void) {
         queue.async { [self] in reply(byConversation[conversationID].flatMap { live[$0]?.record }) }
