@@ -4,6 +4,14 @@ import SwitchboardStore
 
 /// JSON shapes of the agent API and its event stream (docs/agent-api.md).
 enum AgentJSON {
+    static func write(_ live: TaskRuntime.LiveTask, into w: inout JSONWriter) {
+        var record = live.record
+        if record.plan.isEmpty { record.plan = live.plan.stored }
+        write(record, into: &w)
+        w.field("contact", live.contactID)
+        writeSLA(live.sla, at: Date(), into: &w)
+    }
+
     static func write(_ task: TaskRecord, into w: inout JSONWriter) {
         w.field("id", task.id)
         w.field("conversation", task.conversationID)
@@ -39,11 +47,7 @@ enum AgentJSON {
     static func task(_ live: TaskRuntime.LiveTask?) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
         guard let live else { return Array("{}".utf8) }
-        w.object { w in
-            write(live.record, into: &w)
-            w.field("contact", live.contactID)
-            writeSLA(live.sla, at: Date(), into: &w)
-        }
+        w.object { w in write(live, into: &w) }
         return w.bytes
     }
 
@@ -63,19 +67,15 @@ enum AgentJSON {
                 for (skill, level) in definition.skills.sorted(by: { $0.key < $1.key }) { w.field(skill, level) }
             })
             w.field("tasks", array: { w in
-                for task in tasks {
-                    w.object { w in
-                        write(task.record, into: &w)
-                        w.field("contact", task.contactID)
-                        writeSLA(task.sla, at: Date(), into: &w)
-                    }
-                }
+                for task in tasks { w.object { w in write(task, into: &w) } }
             })
         }
     }
 
     static func taskEvent(_ task: TaskRecord, plan: TaskRuntime.Plan?, expires: Date?, reason: String?) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
+        var task = task
+        if task.plan.isEmpty, let plan { task.plan = plan.stored }
         w.object { w in
             w.field("task", object: { w in write(task, into: &w) })
             w.fieldIfPresent("expires_at", expires.map(RFC3339.format))

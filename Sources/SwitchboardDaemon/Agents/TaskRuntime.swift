@@ -33,6 +33,10 @@ final class TaskRuntime: @unchecked Sendable {
     var timer: DispatchSourceTimer?
     var timerDue: Date?
     var started = false
+    /// When the checkpoint was last written; with nothing else to write it is written at most every
+    /// `checkpointInterval` (a replay after a crash skips messages that already have their task).
+    var checkpointWrittenAt = Date.distantPast
+    static let checkpointInterval: TimeInterval = 5
 
     static let checkpointAdapter = "switchboard.tasks"
     static let checkpointKey = "message_rowid"
@@ -159,7 +163,9 @@ final class TaskRuntime: @unchecked Sendable {
             let calendar = routing.calendar(forQueue: record.queue)
             var sla = SLATracker(targets: plan.targets, calendar: calendar, start: record.createdAt)
             if let answered = record.firstResponseAt { sla.agentResponded(at: answered, awaitingCustomer: false) }
-            let task = LiveTask(record: record, contactID: conversation.contactID, sla: sla, plan: plan)
+            var liveRecord = record
+            liveRecord.plan = [:]
+            let task = LiveTask(record: liveRecord, contactID: conversation.contactID, sla: sla, plan: plan)
             live[record.id] = task
             byConversation[record.conversationID] = record.id
             schedule(deadlineOf: record.id)
@@ -185,6 +191,10 @@ final class TaskRuntime: @unchecked Sendable {
         }
         try replay(into: &changes)
         commit(changes)
+        if routing.agents.isEmpty {
+            logger.notice("no agents are configured: messages are classified, routed and stored, but no tasks are created",
+                          ["hint": "add agents (and queues) to adapters.json and reload to assign work"])
+        }
         logger.info("task runtime started", ["open_tasks": String(live.count), "agents": String(routing.agents.count),
                                              "waiting": String(live.values.filter { $0.record.state == .waiting }.count)])
     }
@@ -202,10 +212,12 @@ final class TaskRuntime: @unchecked Sendable {
             let batch = try store.messages(afterRowID: watermark, limit: 500)
             guard !batch.isEmpty else { return }
             for (rowID, stored) in batch {
+                watermark = rowID
+                // The checkpoint may lag behind: a message that already opened a task is skipped.
+                if try store.task(openedBy: stored.id) != nil { continue }
                 handleInbound(messageID: stored.id, conversationID: stored.conversationID, contactID: stored.contactID,
                               message: stored.message, routingDecision: stored.message.decision?.routing ?? redecide(stored.message),
                               into: &changes)
-                watermark = rowID
             }
             changes.checkpoint = (Self.checkpointAdapter, Self.checkpointKey, String(watermark))
         }
@@ -229,6 +241,9 @@ final class TaskRuntime: @unchecked Sendable {
                           routingDecision: item.message.decision?.routing, into: &changes)
             watermark = item.rowID
         }
+        let at = now()
+        if changes.isEmpty && at.timeIntervalSince(checkpointWrittenAt) < Self.checkpointInterval { return }
+        checkpointWrittenAt = at
         changes.checkpoint = (Self.checkpointAdapter, Self.checkpointKey, String(watermark))
         commit(changes)
     }
@@ -237,6 +252,7 @@ final class TaskRuntime: @unchecked Sendable {
     /// when the matrix asks for one (or the customer wrote back after an automatic answer).
     func handleInbound(messageID: String, conversationID: String, contactID: String, message: InboundMessage,
                        routingDecision: RoutingDecision?, into changes: inout TaskChanges) {
+        guard !routing.agents.isEmpty else { return }   // nobody to assign to: messages are routed and stored only
         let at = now()
         if let taskID = byConversation[conversationID], var task = live[taskID] {
             let events = task.sla.customerReplied(at: at)
@@ -263,7 +279,9 @@ final class TaskRuntime: @unchecked Sendable {
         var sla = SLATracker(targets: plan.targets, calendar: routing.calendar(forQueue: decision.queue), start: at)
         let slaEvents = sla.update(at: at)
         let preferred = routing.lastAgent.timeout > .zero ? ((try? store.lastAgent(contactID: contactID)) ?? nil) : nil
-        let task = LiveTask(record: taskRecord, contactID: contactID, sla: sla, plan: plan)
+        var liveRecord = taskRecord
+        liveRecord.plan = [:]   // kept in the store; rebuilt from `plan` when shown
+        let task = LiveTask(record: liveRecord, contactID: contactID, sla: sla, plan: plan)
         live[id] = task
         byConversation[conversationID] = id
         changes.newTasks.append(taskRecord)
