@@ -269,6 +269,13 @@ public final class Daemon: @unchecked Sendable {
         let authenticator = AgentAuthenticator(store: store, agents: configuration.routing.agents, environment: environment,
                                                logger: logger.child("agent-api"))
         agentServices.withLock { $0 = AgentServices(runtime: runtime, authenticator: authenticator) }
+        installCommitListener()
+    }
+
+    /// Everything that must hear of newly committed messages, in one place.
+    private func installCommitListener() {
+        let runtime = tasks
+        store.setCommitListener { committed in runtime?.heard(committed) }
     }
 
     /// Classification happens on the ingesting thread, before the store queues the message.
@@ -408,6 +415,7 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         stopAdapters(adapters)
+        store.setCommitListener(nil)
         tasks?.stop()
         store.close()
         running.withLock { $0.state = "stopped"; $0.listeners = [:]; $0.adapters = [:] }

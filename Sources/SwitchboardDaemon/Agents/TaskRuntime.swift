@@ -79,8 +79,8 @@ final class TaskRuntime: @unchecked Sendable {
 
     // MARK: Start and stop
 
-    /// Rebuilds the runtime from the store, replays what was committed after the checkpoint, and
-    /// starts hearing about new messages. Blocks until done (the daemon's start waits for it).
+    /// Rebuilds the runtime from the store and replays what was committed after the checkpoint.
+    /// Blocks until done (the daemon's start waits for it); new messages then come through `heard`.
     func start() throws(StoreError) {
         let result: Result<Void, StoreError> = queue.sync {
             do throws(StoreError) {
@@ -92,10 +92,6 @@ final class TaskRuntime: @unchecked Sendable {
             }
         }
         try result.get()
-        store.setCommitListener { [weak self] batch in
-            guard let self else { return }
-            self.queue.async { self.committed(batch) }
-        }
         // Messages committed between the replay and the listener's installation.
         queue.async { [self] in
             do throws(StoreError) { try replay() } catch {
@@ -105,8 +101,12 @@ final class TaskRuntime: @unchecked Sendable {
         }
     }
 
+    /// The store's commit listener hands every committed batch here (the daemon fans it out).
+    func heard(_ batch: [CommittedMessage]) {
+        queue.async { [self] in committed(batch) }
+    }
+
     func stop() {
-        store.setCommitListener(nil)
         queue.sync {
             timer?.cancel()
             timer = nil
