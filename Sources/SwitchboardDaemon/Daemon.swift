@@ -261,15 +261,15 @@ public final class Daemon: @unchecked Sendable {
     private func startTasks(_ configuration: Configuration, decider: InquiryDecider?) throws {
         let runtime = TaskRuntime(store: store, routing: configuration.routing, decider: decider, hub: agentEvents,
                                   logger: logger.child("tasks"))
+        let authenticator = AgentAuthenticator(store: store, agents: configuration.routing.agents, environment: environment,
+                                               logger: logger.child("agent-api"))
+        agentServices.withLock { $0 = AgentServices(runtime: runtime, authenticator: authenticator) }
+        installCommitListener()
         do {
             try runtime.start()
         } catch {
             throw DaemonError(message: "the task runtime could not load open tasks from the store: \(error)")
         }
-        let authenticator = AgentAuthenticator(store: store, agents: configuration.routing.agents, environment: environment,
-                                               logger: logger.child("agent-api"))
-        agentServices.withLock { $0 = AgentServices(runtime: runtime, authenticator: authenticator) }
-        installCommitListener()
     }
 
     /// Everything that must hear of newly committed messages, in one place.

@@ -80,7 +80,9 @@ final class TaskRuntime: @unchecked Sendable {
     // MARK: Start and stop
 
     /// Rebuilds the runtime from the store and replays what was committed after the checkpoint.
-    /// Blocks until done (the daemon's start waits for it); new messages then come through `heard`.
+    /// Blocks until done (the daemon's start waits for it). Install the commit listener first:
+    /// batches heard meanwhile wait on the queue and are handled after the replay (anything at or
+    /// below the replay's watermark is skipped), so no message falls between the two.
     func start() throws(StoreError) {
         let result: Result<Void, StoreError> = queue.sync {
             do throws(StoreError) {
@@ -92,13 +94,6 @@ final class TaskRuntime: @unchecked Sendable {
             }
         }
         try result.get()
-        // Messages committed between the replay and the listener's installation.
-        queue.async { [self] in
-            do throws(StoreError) { try replay() } catch {
-                logger.error("could not replay recent messages into tasks; they are picked up at the next start",
-                             ["error": error.description])
-            }
-        }
     }
 
     /// The store's commit listener hands every committed batch here (the daemon fans it out).
@@ -201,12 +196,6 @@ final class TaskRuntime: @unchecked Sendable {
 
     /// Messages committed after the checkpoint that have no task decision yet (a crash came
     /// between their commit and the runtime's write).
-    private func replay() throws(StoreError) {
-        var changes = TaskChanges()
-        try replay(into: &changes)
-        commit(changes)
-    }
-
     private func replay(into changes: inout TaskChanges) throws(StoreError) {
         while true {
             let batch = try store.messages(afterRowID: watermark, limit: 500)
