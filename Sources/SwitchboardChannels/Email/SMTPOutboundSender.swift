@@ -45,3 +45,14 @@ public struct SMTPOutboundSender: OutboundSender {
         return id.flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
     }
 }
+
+extension SMTPOutboundSender {
+    /// Where an answer to a stored inbound mail goes: its Reply-To (kept in `metadata["reply_to"]`
+    /// by the parser) when it names an address, else the sender's address.
+    public static func answerAddress(replyTo: String?, sender: String) -> String {
+        if let replyTo, let first = AddressParser.parse(replyTo).first(where: { $0.address.contains("@") }) {
+            return first.address
+        }
+        return sender
+    }
+}

@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     /// Taxonomy, queues, agents, calendars, responses and the channel-mapping matrix
     /// (docs/routing.md); the minimal one-queue setup when none of those sections is present.
     public var routing: RoutingConfiguration = .minimal
+    /// Retries, dead-lettering and sending threads of the outbox (docs/outbox.md).
+    public var outbox: OutboxSettings = OutboxSettings()
 
     public func adapter(id: String) -> AdapterInstance? {
         adapters.first { $0.id == id }
@@ -88,6 +90,7 @@ public struct Configuration: Sendable {
         let routing = RoutingConfiguration.read(from: reader)
         let shutdownTimeout = reader.duration("shutdown_timeout", default: .seconds(30), in: .zero ... .seconds(3600))
         let adapters = readAdapters(reader.object("adapters"), registry: registry)
+        let outbox = OutboxSettings.read(reader.object("outbox"))
         reader.reportUnknownKeys()
 
         checkListenerReferences(adapters, listeners: listeners, definedListeners: definedListeners)
@@ -97,7 +100,7 @@ public struct Configuration: Sendable {
                                       listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
                                       limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
                                       adapters: adapters.map(\.instance), classifier: classifier,
-                                      routing: routing ?? .minimal))
+                                      routing: routing ?? .minimal, outbox: outbox))
     }
 
     // MARK: Sections

@@ -72,11 +72,12 @@ extension Store {
         }
     }
 
-    /// When the earliest pending row is due (nil when nothing is pending).
-    public func nextOutboxDue() throws(StoreError) -> Date? {
+    /// When the earliest pending row due after `after` is due (nil when there is none).
+    public func nextOutboxDue(after: Date) throws(StoreError) -> Date? {
         try readers.withConnection("read next outbox due time") { db throws(StoreError) in
-            let s = try db.cachedStatement("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'",
+            let s = try db.cachedStatement("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending' AND next_attempt_at > ?1",
                                            purpose: "read next outbox due time")
+            try s.bind(after.storeMilliseconds, at: 1)
             return try s.queryOne { $0.int64(at: 0) }?.map(Date.init(storeMilliseconds:))
         }
     }
