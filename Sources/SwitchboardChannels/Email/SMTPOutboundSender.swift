@@ -31,10 +31,11 @@ public struct SMTPOutboundSender: OutboundSender {
     }
 
     public func send(_ item: OutboundItem) -> SendOutcome {
+        func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
         switch sender.send(mail(for: item)) {
-        case .sent(let answer): return .sent(providerID: Self.queueID(in: answer))
-        case .retryLater(let reason): return .retry(after: nil, reason: reason)
-        case .rejected(let code, let answer): return .rejected(reason: code > 0 ? "SMTP \(code): \(answer)" : answer)
+        case .sent(let answer): return .sent(providerID: Self.queueID(in: trimmed(answer)))
+        case .retryLater(let reason): return .retry(after: nil, reason: trimmed(reason))
+        case .rejected(_, let answer): return .rejected(reason: "SMTP server refused: " + trimmed(answer))
         }
     }
 

@@ -125,7 +125,7 @@ final class OutboxWorker: @unchecked Sendable {
                 due = try store.dueOutbox(now: at, limit: 200)
                 next = try store.nextOutboxDue(after: at)
             } catch {
-                logger.error("outbox: cannot read due rows", ["error": error.description])
+                logger.error("cannot read due rows", ["error": error.description])
             }
             condition.lock()
             if stopping { break }
@@ -194,7 +194,7 @@ final class OutboxWorker: @unchecked Sendable {
         let recorded = Self.wait { done in self.store.recordOutboxAttempt(id: entry.id, result: result, completion: done) }
         switch recorded {
         case .failure(let error):
-            logger.error("outbox: could not record an attempt; the row stays pending", ["outbox_id": entry.id, "error": error.description])
+            logger.error("could not record an attempt; the row stays pending", ["outbox_id": entry.id, "error": error.description])
             return nil
         case .success(false):
             return nil
@@ -203,13 +203,13 @@ final class OutboxWorker: @unchecked Sendable {
         }
         switch result {
         case .sent(let providerID):
-            logger.info("outbox: sent", ["outbox_id": entry.id, "message_id": entry.messageID, "adapter": entry.adapterID,
+            logger.info("sent", ["outbox_id": entry.id, "message_id": entry.messageID, "adapter": entry.adapterID,
                                          "attempt": String(attempt), "provider_id": providerID ?? "-"])
         case .retry(let at, let error):
-            logger.warning("outbox: temporary failure; will retry", ["outbox_id": entry.id, "adapter": entry.adapterID,
+            logger.warning("temporary failure; will retry", ["outbox_id": entry.id, "adapter": entry.adapterID,
                                                                        "attempt": String(attempt), "next_attempt_at": RFC3339.format(at), "reason": error])
         case .dead(let error):
-            logger.error("outbox: dead-lettered", ["outbox_id": entry.id, "message_id": entry.messageID, "adapter": entry.adapterID,
+            logger.error("dead-lettered", ["outbox_id": entry.id, "message_id": entry.messageID, "adapter": entry.adapterID,
                                                    "attempt": String(attempt), "reason": error])
         }
         return result
