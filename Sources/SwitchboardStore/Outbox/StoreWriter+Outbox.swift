@@ -198,6 +198,7 @@ extension StoreWriter {
         return true
     }
 
+    /// Records where something has got to (an adapter's poll, the automatic answers' replay).
     func upsertCheckpoint(adapterID: String, key: String, value: String) throws(StoreError) {
         let s = sql.upsertCheckpoint
         try s.bind(adapterID, at: 1)

@@ -117,15 +117,7 @@ public final class VonageAdapter: ChannelAdapter {
         case .success(let (p, _)): parameters = p
         case .failure(let error): return endpoint.rejectMalformed(error.description, responder: responder)
         }
-        if settings.signatureMethod != nil {
-            guard let validator = validator.withLock({ $0 }) else {
-                return responder.send(endpoint.retryLater(status: 503, code: "not_started", message: "the adapter has not started"))
-            }
-            if case .failure(let failure) = validator.validate(parameters, now: context.now()) {
-                return endpoint.rejectSignature(request, code: failure.code, reason: failure.description,
-                                                externalID: parameters["messageId"], responder: responder)
-            }
-        }
+        guard signatureHolds(parameters, request, responder) else { return }
         guard let receipt = SMSDeliveryReceipt.vonage(parameters) else {
             return endpoint.rejectMalformed("a delivery receipt needs messageId and status", responder: responder)
         }
@@ -169,15 +161,7 @@ public final class VonageAdapter: ChannelAdapter {
         case .failure(let error):
             return endpoint.rejectMalformed(error.description, responder: responder)
         }
-        if settings.signatureMethod != nil {
-            guard let validator = validator.withLock({ $0 }) else {
-                return responder.send(endpoint.retryLater(status: 503, code: "not_started", message: "the adapter has not started"))
-            }
-            if case .failure(let failure) = validator.validate(parameters, now: context.now()) {
-                return endpoint.rejectSignature(request, code: failure.code, reason: failure.description,
-                                                externalID: parameters["messageId"], responder: responder)
-            }
-        }
+        guard signatureHolds(parameters, request, responder) else { return }
         switch VonageInbound.parse(parameters) {
         case .failure(let error):
             endpoint.quarantine(code: "invalid_vonage_webhook", reason: error.description, raw: raw, success: Self.noContent, responder: responder)
@@ -187,6 +171,21 @@ public final class VonageAdapter: ChannelAdapter {
         case .success(let inbound):
             handlePart(inbound, raw: raw, responder: responder)
         }
+    }
+
+    /// Checks `sig` when signatures are on; otherwise answers (503 before start, 403) and returns false.
+    private func signatureHolds(_ parameters: FormParameters, _ request: HTTPRequest, _ responder: HTTPResponder) -> Bool {
+        guard settings.signatureMethod != nil else { return true }
+        guard let validator = validator.withLock({ $0 }) else {
+            responder.send(endpoint.retryLater(status: 503, code: "not_started", message: "the adapter has not started"))
+            return false
+        }
+        if case .failure(let failure) = validator.validate(parameters, now: context.now()) {
+            endpoint.rejectSignature(request, code: failure.code, reason: failure.description,
+                                     externalID: parameters["messageId"], responder: responder)
+            return false
+        }
+        return true
     }
 
     // MARK: Long messages
