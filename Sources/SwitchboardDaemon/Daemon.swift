@@ -39,6 +39,14 @@ public final class Daemon: @unchecked Sendable {
         var failure: String?
     }
     private let running: Mutex<Running>
+    /// Tasks, assignment and SLA clocks (after `start()`), and the agent API's token checks.
+    let agentEvents: AgentEventHub
+    private let agentServices = Mutex<AgentServices?>(nil)
+    struct AgentServices: Sendable {
+        var runtime: TaskRuntime
+        var authenticator: AgentAuthenticator
+    }
+    var tasks: TaskRuntime? { agentServices.withLock { $0?.runtime } }
     /// Serializes start, reload and shutdown against each other.
     private let lifecycle = NSLock()
 
@@ -73,6 +81,7 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         self.environment = environment
         self.running = Mutex(Running(configuration: configuration))
+        self.agentEvents = AgentEventHub(limit: configuration.agentAPI.maxEventStreams)
         // The outbox's parts find adapters through the daemon, which exists only after init.
         let ref = WeakDaemon()
         let senders: @Sendable (String) -> (any OutboundSender)? = { ref.daemon?.outboundSender(adapterID: $0) }
@@ -105,8 +114,8 @@ public final class Daemon: @unchecked Sendable {
         lifecycle.lock()
         defer { lifecycle.unlock() }
         let configuration = self.configuration
-        try installDecider(configuration)
-        installCommitListener()
+        let decider = try installDecider(configuration)
+        try startTasks(configuration, decider: decider)
         let adapters = startAdapters(configuration.adapters.filter(\.enabled), configuration: configuration)
         running.withLock { $0.adapters = adapters }
         // Senders exist now: answer what a crash left unanswered, then start sending.
@@ -197,7 +206,7 @@ public final class Daemon: @unchecked Sendable {
         } else {
             ingest = nil
         }
-        let box = RouterBox(makeRouter(listener: name, settings: settings, ingest: ingest))
+        let box = RouterBox(makeRouter(listener: name, settings: settings, ingest: ingest, configuration: configuration))
         let server = HTTPServer(configuration: serverConfiguration(settings, configuration), handler: { request, responder in
             box.handle(request, responder)
         })
@@ -247,10 +256,16 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    private func makeRouter(listener: String, settings: ListenerSettings, ingest: LocalIngestEndpoint?) -> HTTPRouter {
+    private func makeRouter(listener: String, settings: ListenerSettings, ingest: LocalIngestEndpoint?,
+                            configuration: Configuration) -> HTTPRouter {
         var router = HTTPRouter()
         APIRoutes(daemon: self).register(on: &router, includeOperatorAPI: ingest != nil)
         ingest?.register(on: &router)
+        if let services = agentServices.withLock({ $0 }) {
+            let routes = AgentRoutes(runtime: services.runtime, store: store, authenticator: services.authenticator, replies: replies)
+            if ingest != nil { routes.registerOperator(on: &router) }
+            if case .tcp = settings, configuration.agentAPI.listener == listener { routes.registerBearer(on: &router) }
+        }
         let adapters = running.withLock { $0.adapters }
         for id in adapters.keys.sorted() {
             guard let entry = adapters[id], let adapter = entry.adapter,
@@ -260,12 +275,38 @@ public final class Daemon: @unchecked Sendable {
         return router
     }
 
+    /// Builds the task runtime from the store (open tasks, agents' statuses, messages committed
+    /// since its checkpoint) and starts it hearing about new messages.
+    private func startTasks(_ configuration: Configuration, decider: InquiryDecider?) throws {
+        let runtime = TaskRuntime(store: store, routing: configuration.routing, decider: decider, hub: agentEvents,
+                                  logger: logger.child("tasks"))
+        let authenticator = AgentAuthenticator(store: store, agents: configuration.routing.agents, environment: environment,
+                                               logger: logger.child("agent-api"))
+        agentServices.withLock { $0 = AgentServices(runtime: runtime, authenticator: authenticator) }
+        installCommitListener()
+        do {
+            try runtime.start()
+        } catch {
+            throw DaemonError(message: "the task runtime could not load open tasks from the store: \(error)")
+        }
+    }
+
+    /// Everything that must hear of newly committed messages, in one place.
+    private func installCommitListener() {
+        let runtime = tasks
+        store.setCommitListener { [autoAnswers] committed in
+            autoAnswers.handle(committed)
+            runtime?.heard(committed)
+        }
+    }
+
     /// Classification happens on the ingesting thread, before the store queues the message.
-    private func installDecider(_ configuration: Configuration) throws {
+    @discardableResult
+    private func installDecider(_ configuration: Configuration) throws -> InquiryDecider? {
         guard configuration.classifier.enabled else {
             store.setDecider(nil)
             currentDecider.withLock { $0 = nil }
-            return
+            return nil
         }
         let decider: InquiryDecider
         do {
@@ -275,12 +316,7 @@ public final class Daemon: @unchecked Sendable {
         }
         store.setDecider { decider.decide($0) }
         currentDecider.withLock { $0 = decider }
-    }
-
-    /// Everything that must hear of newly committed messages, in one place (the task runtime will
-    /// join the automatic answers here).
-    private func installCommitListener() {
-        store.setCommitListener { [autoAnswers] committed in autoAnswers.handle(committed) }
+        return decider
     }
 
     /// The sender of a running adapter configured to send (nil: unknown, stopped, or receive-only).
@@ -299,7 +335,13 @@ public final class Daemon: @unchecked Sendable {
         let old = configuration
         let changes = ConfigurationChanges(from: old, to: new)
         // A classifier that cannot be built (model file unreadable or corrupt) rejects the reload.
-        try installDecider(new)
+        let decider = try installDecider(new)
+        if let services = agentServices.withLock({ $0 }) {
+            services.runtime.reconfigure(routing: new.routing, decider: decider)
+            let authenticator = AgentAuthenticator(store: store, agents: new.routing.agents, environment: environment,
+                                                   logger: logger.child("agent-api"))
+            agentServices.withLock { $0?.authenticator = authenticator }
+        }
         let limitsChanged = changes.changedSections.contains("limits")
         let rebind = Set(changes.changedListeners + changes.addedListeners + (limitsChanged ? Array(new.listeners.keys) : []))
 
@@ -359,7 +401,7 @@ public final class Daemon: @unchecked Sendable {
         // Listeners kept as they were get the new adapter set and limits.
         for (name, listener) in running.withLock({ $0.listeners }) where fresh[name] == nil {
             listener.ingest?.configure(adapters: localAdapters(on: name, new), limits: ingestLimits(new))
-            listener.router.replace(makeRouter(listener: name, settings: listener.settings, ingest: listener.ingest))
+            listener.router.replace(makeRouter(listener: name, settings: listener.settings, ingest: listener.ingest, configuration: new))
         }
         outbox.update(new.outbox)
         for sentence in changes.needsRestart { logger.warning(sentence) }
@@ -391,6 +433,8 @@ public final class Daemon: @unchecked Sendable {
             return Array(state.listeners.values)
         }
         for listener in listeners { listener.ingest?.stopAccepting() }
+        // Event streams never end on their own: close them so the listeners can drain.
+        agentEvents.closeAll()
         let adapters = running.withLock { Array($0.adapters.values) }
         var graceful = true
         for listener in listeners {
@@ -405,6 +449,7 @@ public final class Daemon: @unchecked Sendable {
         stopAdapters(adapters)
         store.setCommitListener(nil)
         autoAnswers.flush()
+        tasks?.stop()
         store.close()
         running.withLock { $0.state = "stopped"; $0.listeners = [:]; $0.adapters = [:] }
         return graceful

@@ -48,6 +48,8 @@ enum Schema {
     ) WITHOUT ROWID;
     CREATE UNIQUE INDEX tasks_open_by_conversation ON tasks(conversation_id) WHERE state <> 'resolved';
     CREATE INDEX tasks_by_state ON tasks(state, agent_id);
+    CREATE INDEX tasks_by_conversation ON tasks(conversation_id, updated_at);
+    CREATE INDEX tasks_by_message ON tasks(message_id);
 
     -- Everything that happened to a task, in order: offers, accepts, declines, SLA clock events, escalations.
     CREATE TABLE task_events (

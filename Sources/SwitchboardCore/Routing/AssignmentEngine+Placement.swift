@@ -310,13 +310,19 @@ extension AssignmentEngine {
 
     // MARK: Offers
 
-    mutating func offer(_ slot: Int32, to agent: Int32, now: Double, selection: AgentSelection?, actions: inout [AssignmentAction]) {
+    /// Counts the task against the agent's capacity (an offer or an assignment).
+    mutating func hold(_ slot: Int32, by agent: Int32, now: Double) {
         let channel = tasks[Int(slot)].channel
         agents[Int(agent)].load[channel.slot] += 1
         agents[Int(agent)].totalLoad += 1
         if isExclusive(channel.slot) { agents[Int(agent)].exclusiveLoad += 1 }
         agents[Int(agent)].idleSince = now
         agents[Int(agent)].active.append(slot)
+    }
+
+    mutating func offer(_ slot: Int32, to agent: Int32, now: Double, selection: AgentSelection?, actions: inout [AssignmentAction]) {
+        let channel = tasks[Int(slot)].channel
+        hold(slot, by: agent, now: now)
         roundRobinCursor[Int(tasks[Int(slot)].queue)] = agent
         if autoAcceptMask & channel.bit != 0 {
             tasks[Int(slot)].state = .assigned(agent: agent)

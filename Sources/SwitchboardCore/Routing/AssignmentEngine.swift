@@ -111,6 +111,24 @@ public struct AssignmentEngine: Sendable {
             return [.reject(task: request.id, agent: nil, reason: "task \(request.id) is already known")]
         }
         var actions: [AssignmentAction] = []
+        let slot = insertTask(request)
+        place(slot, now: now.timeIntervalSince1970, actions: &actions)
+        return actions
+    }
+
+    /// Puts a task that was assigned before a restart back in the agent's hands, without an
+    /// offer and even when the agent is now over capacity (they are working on it). False when
+    /// the task is already known or the agent is not configured (the caller lets it arrive anew).
+    public mutating func restoreAssigned(_ request: TaskRequest, agent agentID: String, now: Date) -> Bool {
+        guard taskIndex[request.id] == nil, let agent = agentIndex[agentID] else { return false }
+        let slot = insertTask(request)
+        hold(slot, by: agent, now: now.timeIntervalSince1970)
+        tasks[Int(slot)].state = .assigned(agent: agent)
+        return true
+    }
+
+    /// Records a new task (its slot, index and timed escalation steps) without placing it.
+    private mutating func insertTask(_ request: TaskRequest) -> Int32 {
         let queue = queueID(request.queue)
         let queueSkills = queueDefinitions[queue].requiredSkills
         var requirements = request.requiredSkills ?? queueSkills
@@ -139,8 +157,7 @@ public struct AssignmentEngine: Sendable {
                           stamp: task.uid, aux: Int32(index))
             }
         }
-        place(slot, now: now.timeIntervalSince1970, actions: &actions)
-        return actions
+        return slot
     }
 
     public mutating func agentStatusChanged(_ agentID: String, to status: AgentStatus, now: Date) -> [AssignmentAction] {

@@ -1,14 +1,15 @@
 /// A binary min-heap: `first` is the smallest element by `<`. Used for waiting lines (where
 /// "smallest" means "next in line") and timers. Entries that became stale are dropped by their
 /// owners when they surface, so removal is never needed in the middle.
-struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
+public struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
+    public init() {}
     private(set) var storage: [Element] = []
 
-    var isEmpty: Bool { storage.isEmpty }
-    var count: Int { storage.count }
-    var first: Element? { storage.first }
+    public var isEmpty: Bool { storage.isEmpty }
+    public var count: Int { storage.count }
+    public var first: Element? { storage.first }
 
-    mutating func push(_ element: Element) {
+    public mutating func push(_ element: Element) {
         storage.append(element)
         var child = storage.count - 1
         while child > 0 {
@@ -20,7 +21,7 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
     }
 
     @discardableResult
-    mutating func pop() -> Element? {
+    public mutating func pop() -> Element? {
         guard !storage.isEmpty else { return nil }
         storage.swapAt(0, storage.count - 1)
         let top = storage.removeLast()

@@ -193,7 +193,8 @@ enum ExplainCommand {
     Explains what the running daemon decided about a stored message, and why: the inquiry type
     with its confidence and runner-ups, the frustration signal and its cues, which admin rule or
     which of the model's features decided it (and, with a routing matrix configured, the rule
-    that matched, the queue and priority).
+    that matched, the queue and priority), then the task it opened: the agent chosen and why the
+    others were not, offers, escalations, and the SLA targets with their state.
       --json           print the stored decision as JSON
     \(DaemonAddress.help)
     """
@@ -213,8 +214,16 @@ enum ExplainCommand {
             print("\(id): no decision was stored (the classifier was off when it arrived)")
             return 0
         }
-        if args.has("--json") { print(decision.prettyString); return 0 }
-        print(render(id: id, message: message, decision: decision))
+        let client = UnixHTTPClient(socketPath: DaemonAddress.socketPath(args))
+        let taskResponse = try client.request("GET", "/v1/messages/\(id)/task")
+        let task = taskResponse.status == 200 ? try? JSONParser().parse(taskResponse.body) : nil
+        if args.has("--json") {
+            print(task.map { JSONValue.object(["decision": decision, "task": $0]) }?.prettyString ?? decision.prettyString)
+            return 0
+        }
+        var text = render(id: id, message: message, decision: decision)
+        if let task { text += "\n" + renderTask(task).joined(separator: "\n") }
+        print(text)
         return 0
     }
 

@@ -16,6 +16,8 @@ public enum SwitchboardCommand {
       show           print a stored message or contact by id
       status         ask the running daemon how it is (adapters, backlog, store)
       explain        explain what was decided about a stored message, and why
+      agents         show agents (status, load) and queues (waiting tasks)
+      agent-token    issue or revoke an agent's API token
       classify       classify a message text and say why (type, confidence, frustration)
       train          train a classifier model from labelled examples (CSV or JSONL)
       eval           measure a classifier model on labelled data
@@ -42,6 +44,8 @@ public enum SwitchboardCommand {
             case "status": return try StatusCommand.main(rest)
             case "classify": return try ClassifyCommand.main(rest)
             case "explain": return try ExplainCommand.main(rest)
+            case "agents": return try AgentsCommand.main(rest)
+            case "agent-token": return try AgentTokenCommand.main(rest)
             case "train": return try TrainCommand.main(rest)
             case "eval": return try EvalCommand.main(rest)
             case "version", "--version":
@@ -53,7 +57,7 @@ public enum SwitchboardCommand {
                 return 0
             case "help", "--help", "-h": print(overview); return 0
             default:
-                let known = ["run", "check-config", "send", "show", "status", "explain", "classify", "train", "eval", "version"]
+                let known = ["run", "check-config", "send", "show", "status", "explain", "agents", "agent-token", "classify", "train", "eval", "version"]
                 let hint = KeySuggestion.closest(to: command, in: known).map { " Did you mean '\($0)'?" } ?? ""
                 printError("unknown command '\(command)'.\(hint) Run 'switchboard --help' for the list.")
                 return 2

@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
     public var routing: RoutingConfiguration = .minimal
     /// Retries, dead-lettering and sending threads of the outbox (docs/outbox.md).
     public var outbox: OutboxSettings = OutboxSettings()
+    /// Where the agent API with bearer tokens is served.
+    public var agentAPI: AgentAPISettings = AgentAPISettings()
 
     public func adapter(id: String) -> AdapterInstance? {
         adapters.first { $0.id == id }
@@ -91,16 +93,19 @@ public struct Configuration: Sendable {
         let shutdownTimeout = reader.duration("shutdown_timeout", default: .seconds(30), in: .zero ... .seconds(3600))
         let adapters = readAdapters(reader.object("adapters"), registry: registry)
         let outbox = OutboxSettings.read(reader.object("outbox"))
+        let agentAPI = AgentAPISettings.read(reader.object("agent_api"), listeners: listeners)
         reader.reportUnknownKeys()
 
         checkListenerReferences(adapters, listeners: listeners, definedListeners: definedListeners)
 
         guard !reader.hasIssues, let version else { return .failure(ConfigurationError(file: file, issues: reader.issues)) }
-        return .success(Configuration(version: version, context: context, store: store,
-                                      listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
-                                      limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
-                                      adapters: adapters.map(\.instance), classifier: classifier,
-                                      routing: routing ?? .minimal, outbox: outbox))
+        var configuration = Configuration(version: version, context: context, store: store,
+                                          listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
+                                          limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
+                                          adapters: adapters.map(\.instance), classifier: classifier,
+                                          routing: routing ?? .minimal, outbox: outbox)
+        configuration.agentAPI = agentAPI
+        return .success(configuration)
     }
 
     // MARK: Sections

@@ -100,18 +100,12 @@ struct OutboxRoutes {
                 let receipt = try await daemon.replies.reply(conversationID: conversationID, author: fields.author ?? "api",
                                                              text: fields.text ?? "", html: fields.html, subject: fields.subject,
                                                              channel: channel, idempotencyKey: key)
-                var w = JSONWriter(capacity: 256)
-                w.object { w in
-                    w.field("message", receipt.messageID)
-                    w.field("outbox", receipt.outboxID)
-                    w.field("conversation", receipt.conversationID)
-                    w.field("channel", receipt.channel.rawValue)
-                    w.field("adapter", receipt.adapterID)
-                    w.field("to", receipt.recipient)
-                    w.field("duplicate", receipt.duplicate)
-                    w.fieldIfPresent("note", receipt.note)
+                // A reply on a conversation with an open task stops its first-response clock.
+                if !receipt.duplicate, let author = fields.author {
+                    daemon.tasks?.agentReplied(conversationID: conversationID, agent: author, messageID: receipt.messageID,
+                                               awaitingCustomer: false)
                 }
-                responder.send(.json(w.bytes, status: receipt.duplicate ? 200 : 202))
+                responder.send(.json(receipt.json, status: receipt.duplicate ? 200 : 202))
             } catch {
                 var response = HTTPResponse.jsonError(status: error.status, code: error.code, message: error.message, hint: error.hint)
                 if error.status == 503 { response.headers.replaceOrAdd(name: "Retry-After", value: "1") }

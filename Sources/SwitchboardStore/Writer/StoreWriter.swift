@@ -200,24 +200,7 @@ final class StoreWriter {
             return { completion(result) }
 
         case .resolveConversation(let id, let completion):
-            let result = try confined(&tally) { () throws(StoreError) -> Bool in
-                // Pending "last message" updates reopen conversations: apply them first.
-                try flushPendingTouches()
-                try sql.resolveConversation.bind(id, at: 1)
-                try sql.resolveConversation.run()
-                guard db.changes > 0 else { return false }
-                if var conversation = cache.conversations[id] {
-                    conversation.isOpen = false
-                    cache.conversations[id] = conversation
-                    if cache.contacts[conversation.contactID]?.openConversation == .some(id) {
-                        cache.contacts[conversation.contactID]?.openConversation = .unknown
-                    }
-                } else {
-                    // Unknown owner: forget every contact's open conversation rather than guess.
-                    for key in cache.contacts.keys { cache.contacts[key]?.openConversation = .unknown }
-                }
-                return true
-            }
+            let result = try confined(&tally) { () throws(StoreError) -> Bool in try setConversation(id, open: false) }
             return { completion(result) }
 
         case .custom(let run, let fail):

@@ -1,0 +1,326 @@
+"""The agent API against the real daemon: tasks offered and assigned by skills and capacity,
+the waiting queue, bearer tokens on a TCP listener, the SSE event stream, SLA events and
+escalation, and tasks that survive SIGKILL (restored, and replayed from the store)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sqlite3
+import threading
+import time
+
+import pytest
+
+import sbharness as h
+from sbharness import assert_ack, message, unique
+
+
+def routing(**extra) -> dict:
+    cfg = {
+        "skills": ["general", "billing"],
+        "queues": {
+            "general": {"skills": ["general"], "sla": {"first_response": "1h", "resolution": "1d"}},
+            "billing": {"skills": {"billing": 2}, "sla": {"first_response": "1s", "resolution": "1d"}},
+            "priority": {"skills": ["general"], "priority": 50},
+        },
+        "agents": {
+            "anna": {"skills": {"general": 1, "billing": 3}, "capacity": {"email": 1, "chat": 1}},
+            "ben": {"skills": {"general": 1}, "capacity": {"email": 2}},
+        },
+        "matrix": {
+            "rules": [
+                {"id": "billing-mail", "when": {"types": ["billing"]},
+                 "then": {"queue": "billing", "escalation": [{"after": "2s", "move_to": "priority"}]}},
+            ],
+            "default": {"queue": "general"},
+        },
+        "offers": {"accept_timeout": "30s", "auto_accept": []},
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def start(daemon_factory, **extra):
+    d = daemon_factory(listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
+                       agent_api={"listener": "console"}, **routing(**extra))
+    return Console(d)
+
+
+class Console:
+    """The daemon plus HTTP calls to its agent API on the TCP listener."""
+
+    def __init__(self, d: h.Daemon):
+        self.d = d
+        status = d.get("/v1/status").json()
+        self.port = next(int(l["address"].rsplit(":", 1)[1]) for l in status["listeners"] if l["name"] == "console")
+
+    def call(self, method: str, path: str, token: str | None, body=None) -> h.Response:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+            r = conn.getresponse()
+            return h.Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read(), r.reason)
+        finally:
+            conn.close()
+
+    def token(self, agent: str) -> str:
+        r = self.d.post(f"/v1/agents/{agent}/tokens", {"label": "test"})
+        assert r.status == 201, r
+        return r.json()["token"]
+
+    def status(self, agent: str, status: str) -> dict:
+        r = self.d.curl("PUT", f"/v1/agents/{agent}/status", {"status": status})
+        assert r.status == 200, r
+        return r.json()
+
+    def agent(self, agent: str) -> dict:
+        r = self.d.get(f"/v1/agents/{agent}")
+        assert r.status == 200, r
+        return r.json()
+
+    def task_of(self, message_id: str) -> dict | None:
+        with sqlite3.connect(self.d.store_path) as db:
+            row = db.execute("SELECT id, state, agent_id, queue FROM tasks WHERE message_id = ? ORDER BY created_at DESC",
+                             (message_id,)).fetchone()
+        return None if row is None else {"id": row[0], "state": row[1], "agent": row[2], "queue": row[3]}
+
+    def wait_task(self, message_id: str, pred, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = self.task_of(message_id)
+            if last is not None and pred(last):
+                return last
+            time.sleep(0.05)
+        raise AssertionError(f"task of {message_id} never matched; last: {last}")
+
+
+def mail(text: str = "Where is my parcel? It has not arrived.", value: str | None = None) -> dict:
+    return message(channel="email", value=value or f"{unique('c')}@example.com", text=text)
+
+
+class EventStream:
+    """An SSE client on a thread, collecting (event, data) pairs."""
+
+    def __init__(self, port: int, path: str, token: str):
+        self.events: list[tuple[str, dict]] = []
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"})
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        event = None
+        try:
+            while True:
+                line = self.response.fp.readline()
+                if not line:
+                    return
+                line = line.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event:
+                    self.events.append((event, json.loads(line[6:])))
+                    event = None
+        except (OSError, ValueError, AttributeError):  # closed by close()
+            return
+
+    def wait(self, kind: str, pred=lambda d: True, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, data in list(self.events):
+                if name == kind and pred(data):
+                    return data
+            time.sleep(0.05)
+        raise AssertionError(f"no {kind} event; got {[e for e, _ in self.events]}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def test_offer_accept_read_resolve_through_bearer_api_and_event_stream(daemon_factory):
+    c = start(daemon_factory)
+    token = c.token("ben")
+    stream = EventStream(c.port, "/v1/me/events", token)
+    try:
+        assert stream.wait("hello")["id"] == "ben"
+        r = c.call("PUT", "/v1/me/status", token, {"status": "available"})
+        assert r.status == 200 and r.json()["status"] == "available", r
+
+        ack = assert_ack(c.d.post("/v1/messages", mail()))
+        offer = stream.wait("offer", lambda d: d["task"]["message"] == ack["id"])
+        task = offer["task"]
+        assert task["queue"] == "general" and task["agent"] == "ben" and "expires_at" in offer
+
+        r = c.call("POST", f"/v1/me/tasks/{task['id']}/accept", token)
+        assert r.status == 200 and r.json()["state"] == "assigned", r
+        stream.wait("assignment", lambda d: d["task"]["id"] == task["id"])
+        assert c.task_of(ack["id"])["state"] == "assigned"
+
+        r = c.call("GET", f"/v1/me/conversations/{ack['conversation']}", token)
+        assert r.status == 200, r
+        conv = r.json()
+        assert [m["id"] for m in conv["messages"]] == [ack["id"]]
+        assert conv["contact"]["id"] == ack["contact"]
+
+        # Accepting twice is a conflict, not a second assignment.
+        assert c.call("POST", f"/v1/me/tasks/{task['id']}/accept", token).status == 409
+
+        r = c.call("POST", f"/v1/me/conversations/{ack['conversation']}/resolve", token)
+        assert r.status == 200 and r.json()["status"] == "resolved", r
+        done = c.task_of(ack["id"])
+        assert done["state"] == "resolved"
+        assert c.agent("ben")["load"] == {}, "resolving frees the agent's slot"
+
+        history = c.d.get(f"/v1/tasks/{task['id']}").json()
+        kinds = [e["kind"] for e in history["events"]]
+        for kind in ("created", "sla_started", "offered", "accepted", "assigned", "resolved"):
+            assert kind in kinds, f"{kind} missing from {kinds}"
+    finally:
+        stream.close()
+
+
+def test_tokens_are_checked_and_agents_see_only_their_own_work(daemon_factory):
+    c = start(daemon_factory)
+    anna, ben = c.token("anna"), c.token("ben")
+    assert c.call("GET", "/v1/me", None).status == 401
+    assert c.call("GET", "/v1/me", "sbt_not-a-token").status == 401
+    assert c.call("GET", "/v1/me", anna).json()["id"] == "anna"
+    # The supervisor routes are not on the public listener.
+    assert c.call("GET", "/v1/agents", anna).status == 404
+    assert c.call("POST", "/v1/agents/anna/tokens", anna, {}).status == 404
+
+    c.status("anna", "available")
+    ack = assert_ack(c.d.post("/v1/messages", mail()))
+    t = c.wait_task(ack["id"], lambda t: t["state"] == "offered")
+    assert t["agent"] == "anna"
+    # Ben cannot read, accept or resolve Anna's work.
+    assert c.call("GET", f"/v1/me/conversations/{ack['conversation']}", ben).status == 403
+    assert c.call("POST", f"/v1/me/tasks/{t['id']}/accept", ben).status == 409
+    assert c.call("POST", f"/v1/me/conversations/{ack['conversation']}/resolve", ben).status == 403
+
+    r = c.d.curl("DELETE", "/v1/agents/anna/tokens")
+    assert r.status == 200 and r.json()["revoked"] == 1, r
+    assert c.call("GET", "/v1/me", anna).status == 401, "a revoked token stops working at once"
+    # Tokens are stored as hashes only.
+    with sqlite3.connect(c.d.store_path) as db:
+        stored = [row[0] for row in db.execute("SELECT token_sha256 FROM agent_tokens")]
+    assert len(stored) == 2 and anna not in stored and ben not in stored
+    assert anna not in c.d.stderr() and ben not in c.d.stderr(), "tokens never reach the log"
+
+
+def test_capacity_is_respected_and_the_waiting_queue_drains_by_priority_then_age(daemon_factory):
+    c = start(daemon_factory, offers={"accept_timeout": "30s", "auto_accept": ["email"]})
+    first = assert_ack(c.d.post("/v1/messages", mail()))
+    second = assert_ack(c.d.post("/v1/messages", mail()))
+    third = assert_ack(c.d.post("/v1/messages", mail()))
+    for ack in (first, second, third):
+        c.wait_task(ack["id"], lambda t: t["state"] == "waiting")
+    board = c.d.get("/v1/agents").json()
+    general = next(q for q in board["queues"] if q["id"] == "general")
+    assert general["waiting"] == 3, board
+
+    c.status("anna", "available")   # email capacity 1
+    c.wait_task(first["id"], lambda t: t["state"] == "assigned" and t["agent"] == "anna")
+    time.sleep(0.3)
+    assert c.task_of(second["id"])["state"] == "waiting", "anna is full: the next task waits"
+    assert c.agent("anna")["load"] == {"email": 1}
+
+    r = c.d.post(f"/v1/agents/anna/conversations/{first['conversation']}/resolve", {})
+    assert r.status == 200, r
+    c.wait_task(second["id"], lambda t: t["state"] == "assigned" and t["agent"] == "anna")
+    assert c.task_of(third["id"])["state"] == "waiting", "oldest first: the third still waits"
+
+
+def test_sla_breach_is_stored_and_escalation_moves_the_task(daemon_factory):
+    c = start(daemon_factory)
+    ack = assert_ack(c.d.post("/v1/messages", mail("I was charged twice, please refund the invoice payment")))
+    t = c.wait_task(ack["id"], lambda t: t["queue"] == "billing")
+    moved = c.wait_task(ack["id"], lambda t: t["queue"] == "priority", timeout=10)
+    events = c.d.get(f"/v1/tasks/{t['id']}").json()["events"]
+    kinds = [e["kind"] for e in events]
+    assert "sla_breached" in kinds, kinds
+    breach = next(e for e in events if e["kind"] == "sla_breached")
+    assert breach["details"]["clock"] == "first_response"
+    esc = next(e for e in events if e["kind"] == "escalated")
+    assert esc["details"]["queue"] == "priority" and moved["queue"] == "priority"
+
+
+def test_tasks_survive_sigkill_and_acknowledged_messages_get_their_task(daemon_factory):
+    c = start(daemon_factory, offers={"accept_timeout": "30s", "auto_accept": ["email"]})
+    c.status("ben", "available")
+    held = assert_ack(c.d.post("/v1/messages", mail()))
+    c.wait_task(held["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
+
+    # Post a burst and kill the daemon right after the acknowledgements.
+    acks = [assert_ack(c.d.post("/v1/messages", mail())) for _ in range(20)]
+    c.d.kill9()
+    c.d.start()
+    c2 = Console(c.d)
+    for ack in acks:
+        c2.wait_task(ack["id"], lambda t: t["state"] in ("waiting", "assigned"))
+    with sqlite3.connect(c.d.store_path) as db:
+        per_message = db.execute(
+            "SELECT count(*), count(DISTINCT message_id) FROM tasks WHERE message_id IN (%s)"
+            % ",".join("?" * len(acks)), [a["id"] for a in acks]).fetchone()
+    assert per_message == (20, 20), f"one task per acknowledged message, none twice: {per_message}"
+    assert c2.task_of(held["id"])["agent"] == "ben", "an assigned task stays with its agent across a crash"
+    ben = c2.agent("ben")
+    assert ben["status"] == "available", "the agent's status is remembered"
+    assert ben["load"]["email"] == 2, f"ben holds his task and one more up to capacity: {ben}"
+
+
+def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemon_factory, workdir):
+    import os
+    from outbox_helpers import ENV, SMTPSink, email_config, inbound_mail, parse, wait_state
+
+    sink = SMTPSink(os.path.join(workdir, "smtp"))
+    try:
+        d = os.path.join(workdir, "d")
+        os.makedirs(d, exist_ok=True)
+        cfg = email_config(d, sink.port, listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
+                           agent_api={"listener": "console"}, **routing(offers={"accept_timeout": "30s", "auto_accept": ["email"]}))
+        c = Console(daemon_factory(cfg, env=ENV, subdir="d"))
+        token = c.token("ben")
+        assert c.call("PUT", "/v1/me/status", token, {"status": "available"}).status == 200
+        ack = assert_ack(c.d.post("/v1/messages", inbound_mail("q-1@customer.example", subject="Parcel",
+                                                               text="Where is my parcel? It has not arrived.")))
+        t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
+
+        r = c.call("POST", f"/v1/me/conversations/{ack['conversation']}/replies", token,
+                   {"text": "It left our warehouse today.", "awaiting_customer": True})
+        assert r.status == 202, r
+        sent = r.json()
+        assert sent["channel"] == "email" and sent["to"] == "ana@example.com"
+        (raw, _), = sink.wait_mails(1)
+        mail = parse(raw)
+        assert mail["In-Reply-To"] == "<q-1@customer.example>" and mail["Subject"] == "Re: Parcel"
+        wait_state(c.d, sent["message"], "sent")
+
+        task = c.d.get(f"/v1/tasks/{t['id']}").json()
+        assert task.get("first_response_at"), task
+        clocks = {clock["clock"]: clock for clock in task["sla"]}
+        assert clocks["first_response"]["state"] == "met"
+        assert clocks["resolution"]["state"] == "paused", "waiting on the customer pauses the resolution clock"
+        kinds = [e["kind"] for e in task["events"]]
+        assert "replied" in kinds and "sla_met" in kinds and "sla_paused" in kinds, kinds
+
+        # The customer writes back: the clock runs again and the agent hears of it.
+        assert_ack(c.d.post("/v1/messages", inbound_mail("q-2@customer.example", subject="Re: Parcel", text="Thanks!",
+                                                         in_reply_to=[f"{sent['outbox']}@example.com"])))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            task = c.d.get(f"/v1/tasks/{t['id']}").json()
+            if any(e["kind"] == "customer_replied" for e in task["events"]):
+                break
+            time.sleep(0.1)
+        assert {clock["clock"]: clock for clock in task["sla"]}["resolution"]["state"] == "running"
+    finally:
+        sink.stop()
