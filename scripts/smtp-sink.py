@@ -10,9 +10,13 @@ under a temporary name and renamed, so a watcher never reads half a mail.
       [--auth-user U --auth-pass P]     offer AUTH PLAIN/LOGIN    [--require-auth]
       [--refuse-first N]                answer the first N RCPT TO with 451 (greylisting), then accept
       [--reject-rcpt REGEX]             answer 550 for matching recipients (a permanent refusal)
+      [--hold-data SECONDS]             keep a mail (already written) that long before the final 250
+                                        (events.log gets {"event": "data-held"}): a client killed
+                                        meanwhile never hears that the mail was taken
 Stops on SIGTERM/SIGINT.
 """
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -28,8 +32,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, outdir, refuse_first=0, reject_rcpt=None):
+    def __init__(self, outdir, refuse_first=0, reject_rcpt=None, hold_data=0.0):
         self.outdir = outdir
+        self.hold_data = hold_data
         os.makedirs(outdir, exist_ok=True)
         existing = [int(f[:6]) for f in os.listdir(outdir) if f[:6].isdigit()]
         self.counter = itertools.count(max(existing, default=0) + 1)
@@ -73,6 +78,9 @@ class Sink:
             with open(path + ".tmp", "wb") as f:
                 f.write(blob)
             os.rename(path + ".tmp", path)
+        if self.hold_data > 0:
+            self._log({"event": "data-held", "seq": n})
+            await asyncio.sleep(self.hold_data)
         return "250 2.0.0 Ok: queued as SB%06d" % n
 
 
@@ -90,6 +98,7 @@ def main():
     ap.add_argument("--require-auth", action="store_true")
     ap.add_argument("--refuse-first", type=int, default=0)
     ap.add_argument("--reject-rcpt")
+    ap.add_argument("--hold-data", type=float, default=0.0)
     ap.add_argument("--max-size", type=int, default=40 * 1024 * 1024)
     a = ap.parse_args()
 
@@ -112,7 +121,7 @@ def main():
         kw["authenticator"] = authenticator
         kw["auth_require_tls"] = False
         kw["auth_required"] = a.require_auth
-    sink = Sink(a.outdir, a.refuse_first, a.reject_rcpt)
+    sink = Sink(a.outdir, a.refuse_first, a.reject_rcpt, a.hold_data)
     controller = Controller(sink, **kw)
     if a.smtps:
         # The controller's readiness probe speaks plain SMTP; with implicit TLS, skip it.

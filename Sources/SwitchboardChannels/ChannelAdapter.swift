@@ -49,10 +49,14 @@ public protocol ChannelAdapter: AnyObject, Sendable {
     func register(on router: inout HTTPRouter, listener: String)
     /// Prometheus families for this adapter.
     func metrics() -> [MetricFamily]
+    /// What delivers this adapter's outbound messages (replies, automatic answers), when it is
+    /// configured to send: the IMAP adapter with an `smtp` section, Twilio and Vonage with `send`.
+    var outboundSender: (any OutboundSender)? { get }
 }
 
 extension ChannelAdapter {
     public func register(on router: inout HTTPRouter, listener: String) {}
     public func metrics() -> [MetricFamily] { [] }
     public var statusDetail: String { "running" }
+    public var outboundSender: (any OutboundSender)? { nil }
 }

@@ -34,8 +34,9 @@ struct APIRoutes {
         }
         Self.addRecordRoute(to: &router, path: "/v1/messages/{id}", prefix: "msg", noun: "message") { id in
             guard let message = try daemon.store.message(id: id) else { return nil }
+            let delivery = message.direction == .outbound ? try daemon.store.outboxEntry(messageID: id) : nil
             var writer = JSONWriter(capacity: 1024)
-            MessageJSON.write(message, into: &writer)
+            MessageJSON.write(message, delivery: delivery, into: &writer)
             return writer.bytes
         }
         Self.addRecordRoute(to: &router, path: "/v1/contacts/{id}", prefix: "ct", noun: "contact") { id in
@@ -45,6 +46,7 @@ struct APIRoutes {
             MessageJSON.write(contact, recent: recent, into: &writer)
             return writer.bytes
         }
+        OutboxRoutes(daemon: daemon).register(on: &router)
     }
 
     /// `GET …/{id}` for one stored record: the id's shape is checked before the store is asked,
@@ -74,7 +76,7 @@ struct APIRoutes {
 
 /// JSON shapes of stored records in API answers (docs/ingest-api.md).
 enum MessageJSON {
-    static func write(_ stored: StoredMessage, into w: inout JSONWriter) {
+    static func write(_ stored: StoredMessage, delivery: OutboxEntry? = nil, into w: inout JSONWriter) {
         let m = stored.message
         w.object { w in
             w.field("id", stored.id)
@@ -120,6 +122,7 @@ enum MessageJSON {
                 w.key("decision")
                 w.rawValue(decision.details)
             }
+            if let delivery { OutboxJSON.writeDelivery(delivery, into: &w) }
         }
     }
 
@@ -177,6 +180,7 @@ enum StatusReport {
                     w.field("quarantined", stats.quarantined)
                 }
             })
+            OutboxStatus.write(daemon, into: &w)
             let bound = daemon.boundAddresses
             w.field("listeners", array: { w in
                 for name in configuration.listeners.keys.sorted() {

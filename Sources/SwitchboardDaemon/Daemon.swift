@@ -16,6 +16,12 @@ public final class Daemon: @unchecked Sendable {
     public let startedAt = Date()
     let logger: Logger
     let environment: [String: String]
+    /// Answers conversations through the outbox (the local socket's replies route, the agent API).
+    public let replies: ReplyService
+    let outbox: OutboxWorker
+    let autoAnswers: AutoAnswers
+    /// The decider of the running configuration, for re-deciding stored messages (automatic answers' replay).
+    private let currentDecider = Mutex<InquiryDecider?>(nil)
 
     /// Everything a reload swaps, behind one lock. Requests read it; only start/reload/shutdown write.
     private struct Running {
@@ -41,8 +47,6 @@ public final class Daemon: @unchecked Sendable {
         var authenticator: AgentAuthenticator
     }
     var tasks: TaskRuntime? { agentServices.withLock { $0?.runtime } }
-    /// Sends agents' replies; set when the daemon has an outbox.
-    var replies: (any ReplyService)? { nil }
     /// Serializes start, reload and shutdown against each other.
     private let lifecycle = NSLock()
 
@@ -78,7 +82,19 @@ public final class Daemon: @unchecked Sendable {
         self.environment = environment
         self.running = Mutex(Running(configuration: configuration))
         self.agentEvents = AgentEventHub(limit: configuration.agentAPI.maxEventStreams)
+        // The outbox's parts find adapters through the daemon, which exists only after init.
+        let ref = WeakDaemon()
+        let senders: @Sendable (String) -> (any OutboundSender)? = { ref.daemon?.outboundSender(adapterID: $0) }
+        outbox = OutboxWorker(store: store, settings: configuration.outbox, logger: logger.child("outbox"), senders: senders)
+        replies = ReplyService(store: store, senders: senders, adapters: {
+            ref.daemon?.configuration.adapters.filter(\.enabled).map { ($0.id, $0.channel) } ?? []
+        }, enqueued: { ref.daemon?.outbox.wake() })
+        autoAnswers = AutoAnswers(store: store, replies: replies, routing: { ref.daemon?.configuration.routing ?? .minimal },
+                                  decide: { ref.daemon?.currentDecider.withLock { $0 }?.decide($0) },
+                                  logger: logger.child("auto-answers"))
+        ref.daemon = self
         metrics.register("store") { [store] in Self.storeMetrics(store) }
+        metrics.register("outbox") { [weak self] in self.map { OutboxStatus.metrics($0) } ?? [] }
         metrics.register("process") { [startedAt] in
             [MetricFamily.single("switchboard_uptime_seconds", "Seconds since the daemon started.", .gauge, Date().timeIntervalSince(startedAt))]
         }
@@ -102,6 +118,9 @@ public final class Daemon: @unchecked Sendable {
         try startTasks(configuration, decider: decider)
         let adapters = startAdapters(configuration.adapters.filter(\.enabled), configuration: configuration)
         running.withLock { $0.adapters = adapters }
+        // Senders exist now: answer what a crash left unanswered, then start sending.
+        autoAnswers.replay()
+        outbox.start()
         var started: [String: RunningListener] = [:]
         do {
             for name in configuration.listeners.keys.sorted() {
@@ -275,7 +294,10 @@ public final class Daemon: @unchecked Sendable {
     /// Everything that must hear of newly committed messages, in one place.
     private func installCommitListener() {
         let runtime = tasks
-        store.setCommitListener { committed in runtime?.heard(committed) }
+        store.setCommitListener { [autoAnswers] committed in
+            autoAnswers.handle(committed)
+            runtime?.heard(committed)
+        }
     }
 
     /// Classification happens on the ingesting thread, before the store queues the message.
@@ -283,6 +305,7 @@ public final class Daemon: @unchecked Sendable {
     private func installDecider(_ configuration: Configuration) throws -> InquiryDecider? {
         guard configuration.classifier.enabled else {
             store.setDecider(nil)
+            currentDecider.withLock { $0 = nil }
             return nil
         }
         let decider: InquiryDecider
@@ -292,7 +315,13 @@ public final class Daemon: @unchecked Sendable {
             throw DaemonError(message: "the classifier cannot be built: \(error)")
         }
         store.setDecider { decider.decide($0) }
+        currentDecider.withLock { $0 = decider }
         return decider
+    }
+
+    /// The sender of a running adapter configured to send (nil: unknown, stopped, or receive-only).
+    func outboundSender(adapterID: String) -> (any OutboundSender)? {
+        running.withLock { $0.adapters[adapterID]?.adapter }?.outboundSender
     }
 
     // MARK: - Reload
@@ -374,6 +403,7 @@ public final class Daemon: @unchecked Sendable {
             listener.ingest?.configure(adapters: localAdapters(on: name, new), limits: ingestLimits(new))
             listener.router.replace(makeRouter(listener: name, settings: listener.settings, ingest: listener.ingest, configuration: new))
         }
+        outbox.update(new.outbox)
         for sentence in changes.needsRestart { logger.warning(sentence) }
         for id in changes.addedAdapters { logger.info("adapter added", ["adapter": id]) }
         for id in changes.changedAdapters { logger.info("adapter restarted with new settings", ["adapter": id]) }
@@ -414,8 +444,11 @@ public final class Daemon: @unchecked Sendable {
                 logger.warning("listener did not drain in time; connections closed", ["listener": listener.name, "closed": String(result.forciblyClosed)])
             }
         }
+        // Attempts in flight finish and are recorded; rows not yet tried stay pending in the store.
+        outbox.stop(timeout: timeout)
         stopAdapters(adapters)
         store.setCommitListener(nil)
+        autoAnswers.flush()
         tasks?.stop()
         store.close()
         running.withLock { $0.state = "stopped"; $0.listeners = [:]; $0.adapters = [:] }
@@ -447,6 +480,11 @@ public final class Daemon: @unchecked Sendable {
         public var message: String
         public var description: String { message }
     }
+}
+
+/// Lets the outbox's closures reach the daemon without a retain cycle.
+final class WeakDaemon: @unchecked Sendable {
+    weak var daemon: Daemon?
 }
 
 /// Builds a daemon from a configuration that loaded cleanly: opens (and migrates) the store,

@@ -90,7 +90,8 @@ enum Schema {
         next_attempt_at  INTEGER NOT NULL,
         last_error       TEXT,
         provider_id      TEXT,                          -- the provider's id (Twilio SID, Vonage message-id)
-        created_at       INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,               -- also an email's Date: a resend is byte-identical
+        queued_at        INTEGER NOT NULL,               -- when it (re-)entered the queue: max_age counts from here
         updated_at       INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX outbox_due ON outbox(state, next_attempt_at);

@@ -370,27 +370,6 @@ extension Store {
             return try s.queryOne { _ in true } ?? false
         }
     }
-
-    /// Inbound messages committed after `rowID` (oldest first, at most `limit`): what a
-    /// post-commit stage replays after a restart.
-    public func messages(afterRowID rowID: Int64, limit: Int) throws(StoreError) -> [(rowID: Int64, message: StoredMessage)] {
-        try readers.withConnection("read messages after a rowid") { db throws(StoreError) in
-            let s = try db.cachedStatement(
-                "SELECT \(StoredMessage.columns), rowid FROM messages WHERE rowid > ?1 AND direction = 'inbound' ORDER BY rowid LIMIT ?2",
-                purpose: "read messages after a rowid")
-            try s.bind(rowID, at: 1)
-            try s.bind(limit, at: 2)
-            return try s.queryAll { row throws(StoreError) in (row.int64(at: 27) ?? 0, try StoredMessage(row: row)) }
-        }
-    }
-
-    /// The newest message's rowid (0 when empty).
-    public func lastMessageRowID() throws(StoreError) -> Int64 {
-        try readers.withConnection("read last rowid") { db throws(StoreError) in
-            let s = try db.cachedStatement("SELECT coalesce(max(rowid), 0) FROM messages", purpose: "read last rowid")
-            return try s.queryOne { $0.int64(at: 0) ?? 0 } ?? 0
-        }
-    }
 }
 
 extension TaskRecord {

@@ -275,3 +275,52 @@ def test_tasks_survive_sigkill_and_acknowledged_messages_get_their_task(daemon_f
     ben = c2.agent("ben")
     assert ben["status"] == "available", "the agent's status is remembered"
     assert ben["load"]["email"] == 2, f"ben holds his task and one more up to capacity: {ben}"
+
+
+def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemon_factory, workdir):
+    import os
+    from outbox_helpers import ENV, SMTPSink, email_config, inbound_mail, parse, wait_state
+
+    sink = SMTPSink(os.path.join(workdir, "smtp"))
+    try:
+        d = os.path.join(workdir, "d")
+        os.makedirs(d, exist_ok=True)
+        cfg = email_config(d, sink.port, listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
+                           agent_api={"listener": "console"}, **routing(offers={"accept_timeout": "30s", "auto_accept": ["email"]}))
+        c = Console(daemon_factory(cfg, env=ENV, subdir="d"))
+        token = c.token("ben")
+        assert c.call("PUT", "/v1/me/status", token, {"status": "available"}).status == 200
+        ack = assert_ack(c.d.post("/v1/messages", inbound_mail("q-1@customer.example", subject="Parcel",
+                                                               text="Where is my parcel? It has not arrived.")))
+        t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
+
+        r = c.call("POST", f"/v1/me/conversations/{ack['conversation']}/replies", token,
+                   {"text": "It left our warehouse today.", "awaiting_customer": True})
+        assert r.status == 202, r
+        sent = r.json()
+        assert sent["channel"] == "email" and sent["to"] == "ana@example.com"
+        (raw, _), = sink.wait_mails(1)
+        mail = parse(raw)
+        assert mail["In-Reply-To"] == "<q-1@customer.example>" and mail["Subject"] == "Re: Parcel"
+        wait_state(c.d, sent["message"], "sent")
+
+        task = c.d.get(f"/v1/tasks/{t['id']}").json()
+        assert task.get("first_response_at"), task
+        clocks = {clock["clock"]: clock for clock in task["sla"]}
+        assert clocks["first_response"]["state"] == "met"
+        assert clocks["resolution"]["state"] == "paused", "waiting on the customer pauses the resolution clock"
+        kinds = [e["kind"] for e in task["events"]]
+        assert "replied" in kinds and "sla_met" in kinds and "sla_paused" in kinds, kinds
+
+        # The customer writes back: the clock runs again and the agent hears of it.
+        assert_ack(c.d.post("/v1/messages", inbound_mail("q-2@customer.example", subject="Re: Parcel", text="Thanks!",
+                                                         in_reply_to=[f"{sent['outbox']}@example.com"])))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            task = c.d.get(f"/v1/tasks/{t['id']}").json()
+            if any(e["kind"] == "customer_replied" for e in task["events"]):
+                break
+            time.sleep(0.1)
+        assert {clock["clock"]: clock for clock in task["sla"]}["resolution"]["state"] == "running"
+    finally:
+        sink.stop()

@@ -96,6 +96,11 @@ public final class IMAPAdapter: ChannelAdapter {
 
     public var statusDetail: String { status.detail }
 
+    /// Replies leave through the `smtp` section's server, when there is one.
+    public var outboundSender: (any OutboundSender)? {
+        settings.smtp.map { SMTPOutboundSender(sender: SMTPSender(settings: $0, environment: context.environment)) }
+    }
+
     public func metrics() -> [MetricFamily] { status.metrics(adapterID: id) }
 }
 

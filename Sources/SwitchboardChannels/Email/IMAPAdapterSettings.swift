@@ -75,13 +75,15 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
     /// Fetching pauses while the store has more than this many messages waiting for a commit.
     public var maxPending: Int
     public var limits: MailParseLimits
+    /// Where replies from this mailbox leave (`smtp` section); nil: this adapter receives only.
+    public var smtp: SMTPSenderSettings?
 
     public init(serverURL: String, host: String, security: Security, username: String, authentication: Authentication,
                 mailbox: String = "INBOX", tls: CurlTLSOptions = .verified, interval: Duration = .seconds(60),
                 idle: Bool = true, idleTimeout: Duration = .seconds(600), postAction: PostAction = .leave,
                 batchSize: Int = 100, batchBytes: Int = 16 << 20, timeout: Duration = .seconds(60),
                 backoffMin: Duration = .seconds(1), backoffMax: Duration = .seconds(300), maxPending: Int = 5_000,
-                limits: MailParseLimits = .default) {
+                limits: MailParseLimits = .default, smtp: SMTPSenderSettings? = nil) {
         self.serverURL = serverURL
         self.host = host
         self.security = security
@@ -100,6 +102,7 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
         self.backoffMax = backoffMax
         self.maxPending = maxPending
         self.limits = limits
+        self.smtp = smtp
     }
 
     /// The checkpoint row's key: one per mailbox.
@@ -135,6 +138,12 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
         let backoffMax = reader.duration("backoff_max", default: .seconds(300), in: .seconds(1) ... .seconds(86_400))
         let maxPending = reader.int("max_pending", default: 5_000, in: 1...1_000_000)
         let limits = parseLimits(reader.object("mime"))
+        var smtp: SMTPSenderSettings?
+        let smtpReader = reader.object("smtp")
+        if smtpReader.isPresent, smtpReader.expectObject() {
+            smtp = SMTPSenderSettings.parse(smtpReader)
+            smtpReader.reportUnknownKeys()
+        }
 
         if backoffMax < backoffMin {
             reader.report(.conflict, "backoff_max is shorter than backoff_min", hint: "make backoff_max at least backoff_min", key: "backoff_max")
@@ -210,7 +219,7 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
             authentication: authentication, mailbox: mailbox, tls: CurlTLSOptions(caFile: caFile, insecureSkipVerify: insecure),
             interval: interval, idle: idle, idleTimeout: idleTimeout, postAction: postAction, batchSize: batchSize,
             batchBytes: batchBytes, timeout: timeout, backoffMin: backoffMin, backoffMax: max(backoffMax, backoffMin),
-            maxPending: maxPending, limits: limits)
+            maxPending: maxPending, limits: limits, smtp: smtp)
     }
 
     struct ParsedURL {

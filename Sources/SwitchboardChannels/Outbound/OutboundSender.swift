@@ -55,4 +55,11 @@ public protocol OutboundSender: Sendable {
     /// The channel this sender delivers on.
     var outboundChannel: Channel { get }
     func send(_ item: OutboundItem) -> SendOutcome
+    func messageID(forOutboxID outboxID: String) -> String?
+}
+
+extension OutboundSender {
+    /// The Message-ID (no brackets) an email sender gives the row `outboxID`, so that the store can
+    /// record it as a thread key before the first attempt; nil for channels without one.
+    public func messageID(forOutboxID outboxID: String) -> String? { nil }
 }

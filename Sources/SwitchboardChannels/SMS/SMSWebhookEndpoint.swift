@@ -33,6 +33,8 @@ public final class SMSWebhookEndpoint: Sendable {
         let concatParts = Atomic<Int>(0)
         let optOuts = Atomic<Int>(0)
         let optIns = Atomic<Int>(0)
+        let receiptsApplied = Atomic<Int>(0)
+        let receiptsIgnored = Atomic<Int>(0)
         let signatureFailures = Mutex<[String: Int]>([:])
 
         func count(_ outcome: IngestOutcome) {
@@ -52,12 +54,26 @@ public final class SMSWebhookEndpoint: Sendable {
     }
 
     var route: String { settings.route(adapterID: adapterID) }
+    /// Where the provider reports the delivery of what we sent: the webhook's path plus `/status`.
+    var statusRoute: String { route + "/status" }
+
+    /// The URL given to the provider for delivery receipts: `send.status_callback`, else the
+    /// adapter's `public_url` plus `/status`, else the listener's `public_url` plus the status
+    /// route; nil when none is known (then no receipts are asked for).
+    func statusCallbackURL(configured: String?) -> String? {
+        if let configured { return configured }
+        if let exact = settings.publicURL { return exact + "/status" }
+        guard var base = listenerPublicURL else { return nil }
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + statusRoute
+    }
 
     func stopAccepting() { accepting.store(false, ordering: .relaxed) }
 
     /// Registers `handler` for `methods` on the route, unless another adapter already took the
     /// same route on this listener (logged; the daemon keeps running).
-    func register(on router: inout HTTPRouter, methods: [String], handler: @escaping HTTPHandler) {
+    func register(on router: inout HTTPRouter, methods: [String], path: String? = nil, handler: @escaping HTTPHandler) {
+        let route = path ?? self.route
         for method in methods {
             if case .found(let pattern, _) = router.match(method: method, path: route), pattern == route {
                 logger.error("route already taken on this listener; this adapter's webhook is not served there",
@@ -105,8 +121,9 @@ public final class SMSWebhookEndpoint: Sendable {
     /// The URL the provider called, for signatures over it: the adapter's `public_url` (plus the
     /// query as sent), else the listener's `public_url` plus the target, else scheme and host
     /// from a trusted proxy, else `http://` + Host.
-    func externalURL(_ request: HTTPRequest) -> String {
-        if let exact = settings.publicURL {
+    func externalURL(_ request: HTTPRequest, suffix: String = "") -> String {
+        if let configured = settings.publicURL {
+            let exact = configured + suffix
             guard let query = request.query else { return exact }
             return exact + "?" + query
         }
@@ -177,6 +194,39 @@ public final class SMSWebhookEndpoint: Sendable {
         }
     }
 
+    // MARK: Delivery receipts
+
+    /// Applies a signed delivery receipt to the outbox row it names and answers `success` after
+    /// the COMMIT (503 when the store fails, so that the provider sends it again). States that are
+    /// not final (queued, sent) change nothing and are answered at once.
+    func applyReceipt(_ receipt: SMSDeliveryReceipt, outboxID: String?, success: HTTPResponse, responder: HTTPResponder) {
+        let outcome: OutboxReceipt.Outcome
+        switch receipt.state {
+        case .delivered: outcome = .delivered
+        case .undelivered, .failed: outcome = .failed
+        case .queued, .sent, .unknown:
+            counters.receiptsIgnored.add(1, ordering: .relaxed)
+            return responder.send(success)
+        }
+        let detail = "\(provider) status \(receipt.providerStatus)" + (receipt.errorCode.map { ", error \($0)" } ?? "")
+        let update = OutboxReceipt(adapterID: adapterID, providerID: receipt.providerMessageID,
+                                   outboxID: outboxID.flatMap { SortableID.isWellFormed($0, prefix: "ob") ? $0 : nil },
+                                   outcome: outcome, detail: detail)
+        store.applyOutboxReceipt(update) { [counters, logger, adapterID] result in
+            switch result {
+            case .success(let changed):
+                if changed == nil { counters.receiptsIgnored.add(1, ordering: .relaxed) } else { counters.receiptsApplied.add(1, ordering: .relaxed) }
+                logger.info("delivery receipt", ["adapter": adapterID, "provider_id": receipt.providerMessageID,
+                                                 "status": receipt.providerStatus, "outbox_id": changed ?? "-"])
+                responder.send(success)
+            case .failure(let error):
+                counters.failed.add(1, ordering: .relaxed)
+                logger.error("could not record a delivery receipt", ["adapter": adapterID, "error": error.description])
+                responder.send(self.retryLater(status: 503, code: "store_failed", message: "the receipt could not be stored"))
+            }
+        }
+    }
+
     // MARK: Metrics
 
     public func metrics() -> [MetricFamily] {
@@ -198,6 +248,10 @@ public final class SMSWebhookEndpoint: Sendable {
                 sample("overloaded", counters.overloaded.load(ordering: .relaxed)),
                 sample("failed", counters.failed.load(ordering: .relaxed)),
                 sample("concat_part", counters.concatParts.load(ordering: .relaxed)),
+            ]),
+            MetricFamily(name: "switchboard_sms_delivery_receipts_total", help: "Signed delivery receipts, by whether they changed an outbox row.", kind: .counter, samples: [
+                .init(labels: [a, ("outcome", "applied")], value: Double(counters.receiptsApplied.load(ordering: .relaxed))),
+                .init(labels: [a, ("outcome", "ignored")], value: Double(counters.receiptsIgnored.load(ordering: .relaxed))),
             ]),
             MetricFamily(name: "switchboard_sms_opt_changes_total", help: "STOP / START keywords received, by direction.", kind: .counter, samples: [
                 .init(labels: [a, ("change", "opt_out")], value: Double(counters.optOuts.load(ordering: .relaxed))),

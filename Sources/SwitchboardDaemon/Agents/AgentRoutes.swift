@@ -15,8 +15,8 @@ struct AgentRoutes {
     let runtime: TaskRuntime
     let store: Store
     let authenticator: AgentAuthenticator
-    /// Sends replies (the outbox); nil when the daemon has none.
-    let replies: (any ReplyService)?
+    /// Sends replies through the outbox.
+    let replies: ReplyService
 
     static let readers = DispatchQueue(label: "switchboard.agents.readers", attributes: .concurrent)
 
@@ -178,9 +178,6 @@ struct AgentRoutes {
         }
         add("POST", "/conversations/{conversation}/replies") { request, caller, responder in
             let id = request.pathParameters["conversation"] ?? ""
-            guard let replies else {
-                return responder.send(.jsonError(status: 503, code: "no_outbox", message: "this daemon has no outbox to send replies"))
-            }
             guard let body = Self.body(request), let text = body["text"]?.stringValue, !text.isEmpty else {
                 return Self.answer(responder, .failure(.invalid("the body needs \"text\": the reply")))
             }
@@ -192,17 +189,21 @@ struct AgentRoutes {
             let awaiting = body["awaiting_customer"]?.boolValue ?? false
             let key = request.head.headers["Idempotency-Key"]
             Self.authorized(caller, conversation: id, runtime: runtime, responder: responder) {
-                Task {
-                    do {
-                        let sent = try await replies.reply(conversationID: id, author: caller.agent, text: text,
-                                                           html: body["html"]?.stringValue, subject: body["subject"]?.stringValue,
-                                                           channel: channel, idempotencyKey: key)
-                        runtime.agentReplied(conversationID: id, agent: caller.agent, messageID: sent.messageID, awaitingCustomer: awaiting)
-                        responder.send(.json(sent.json, status: 202))
-                    } catch let error as AgentAPIError {
-                        Self.answer(responder, .failure(error))
-                    } catch {
-                        Self.answer(responder, .failure(AgentAPIError(status: 500, code: "reply_failed", message: "\(error)")))
+                // Without a channel, the answer goes where the matrix said (the task's response channel).
+                runtime.openTask(conversationID: id) { task in
+                    let channel = channel ?? task?.channel
+                    Task {
+                        do throws(ReplyError) {
+                            let sent = try await replies.reply(conversationID: id, author: caller.agent, text: text,
+                                                               html: body["html"]?.stringValue, subject: body["subject"]?.stringValue,
+                                                               channel: channel, idempotencyKey: key)
+                            if !sent.duplicate {
+                                runtime.agentReplied(conversationID: id, agent: caller.agent, messageID: sent.messageID, awaitingCustomer: awaiting)
+                            }
+                            responder.send(.json(sent.json, status: sent.duplicate ? 200 : 202))
+                        } catch {
+                            Self.answer(responder, .failure(AgentAPIError(status: error.status, code: error.code, message: error.message, hint: error.hint)))
+                        }
                     }
                 }
             }
@@ -285,26 +286,19 @@ struct AgentRoutes {
     }
 }
 
-/// Sends an agent's reply: the outbox stores it (an outbound message and its delivery row in one
-/// commit) and delivers it on the conversation's channel.
-protocol ReplyService: Sendable {
-    func reply(conversationID: String, author: String, text: String, html: String?, subject: String?, channel: Channel?,
-               idempotencyKey: String?) async throws -> ReplyReceipt
-}
-
-struct ReplyReceipt: Sendable {
-    var messageID: String
-    var outboxID: String?
-    var channel: Channel
-    var duplicate: Bool
-
+extension ReplyReceipt {
+    /// The answer of a replies route.
     var json: [UInt8] {
-        var w = JSONWriter(capacity: 192)
+        var w = JSONWriter(capacity: 256)
         w.object { w in
             w.field("message", messageID)
-            w.fieldIfPresent("outbox", outboxID)
+            w.field("outbox", outboxID)
+            w.field("conversation", conversationID)
             w.field("channel", channel.rawValue)
+            w.field("adapter", adapterID)
+            w.field("to", recipient)
             w.field("duplicate", duplicate)
+            w.fieldIfPresent("note", note)
         }
         return w.bytes
     }

@@ -154,8 +154,8 @@ extension TaskRuntime {
             if case .reject(_, _, let reason) = actions.first {
                 throw .conflict(reason, hint: "offers expire after the accept timeout; GET your assignments for what you hold")
             }
-            perform(actions, at: at, into: &changes)
             changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "accepted", agentID: agent))
+            perform(actions, at: at, into: &changes)
             return AgentJSON.task(live[taskID])
         }
     }
@@ -185,7 +185,11 @@ extension TaskRuntime {
             let at = now()
             let from = task.record.agentID
             perform(engine.taskWithdrawn(taskID, now: at), at: at, into: &changes)
-            if let toQueue { task.record.queue = toQueue }
+            if let toQueue, toQueue != task.record.queue {
+                // A new queue: its skills, not the ones the old rule asked for.
+                task.record.queue = toQueue
+                task.plan.skills = routing.queue(toQueue)?.requiredSkills ?? []
+            }
             task.record.state = .waiting
             task.record.agentID = nil
             live[taskID] = task
@@ -237,6 +241,8 @@ extension TaskRuntime {
                 byConversation[conversationID] = nil
             } else if agent != nil {
                 throw .conflict("conversation \(conversationID) has no open task", hint: "it may be resolved already")
+            } else if (try? store.conversation(id: conversationID)) == nil {
+                throw .notFound("no conversation \(conversationID)")
             }
             changes.resolveConversations.append(conversationID)
             var w = JSONWriter(capacity: 128)

@@ -198,7 +198,7 @@ final class TaskRuntime: @unchecked Sendable {
     /// between their commit and the runtime's write).
     private func replay(into changes: inout TaskChanges) throws(StoreError) {
         while true {
-            let batch = try store.messages(afterRowID: watermark, limit: 500)
+            let batch = try store.inboundMessages(afterRowID: watermark, limit: 500)
             guard !batch.isEmpty else { return }
             for (rowID, stored) in batch {
                 watermark = rowID

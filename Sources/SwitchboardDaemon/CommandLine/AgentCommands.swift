@@ -90,7 +90,8 @@ extension ExplainCommand {
             let details = event["details"]
             switch event["kind"]?.stringValue {
             case "offered", "assigned":
-                lines.append("  \(s(event["at"])) \(s(event["kind"])) to \(s(event["agent"])): \(s(details?["reason"]))")
+                let reason = details?["reason"]?.stringValue.map { ": \($0)" } ?? (event["kind"]?.stringValue == "assigned" ? " (accepted the offer)" : "")
+                lines.append("  \(s(event["at"])) \(s(event["kind"])) to \(s(event["agent"]))\(reason)")
                 if let passed = details?["passed_over"]?.stringValue { lines.append("      not chosen: \(passed)") }
             case "waiting":
                 lines.append("  \(s(event["at"])) waiting in \(s(details?["queue"])): \(s(details?["reason"]))")

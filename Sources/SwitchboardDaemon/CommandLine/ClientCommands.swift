@@ -155,6 +155,13 @@ enum StatusText {
                                 store["contacts"]?.intValue ?? 0, store["conversations"]?.intValue ?? 0,
                                 store["quarantined"]?.intValue ?? 0))
         }
+        if let outbox = status["outbox"] {
+            var line = "outbox: \(outbox["pending"]?.intValue ?? 0) pending, \(outbox["dead"]?.intValue ?? 0) dead"
+            line += "; since start \(outbox["sent_since_start"]?.intValue ?? 0) sent, \(outbox["retries_since_start"]?.intValue ?? 0) retries"
+            if let error = outbox["last_error"]?.stringValue { line += "; last error: \(error)" }
+            if (outbox["dead"]?.intValue ?? 0) > 0 { line += " (list: GET /v1/outbox?state=dead)" }
+            lines.append(line)
+        }
         if let listeners = status["listeners"]?.arrayValue {
             for l in listeners {
                 lines.append("listener \(l["name"]?.stringValue ?? "?"): \(l["address"]?.stringValue ?? "?")")

@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     /// Taxonomy, queues, agents, calendars, responses and the channel-mapping matrix
     /// (docs/routing.md); the minimal one-queue setup when none of those sections is present.
     public var routing: RoutingConfiguration = .minimal
+    /// Retries, dead-lettering and sending threads of the outbox (docs/outbox.md).
+    public var outbox: OutboxSettings = OutboxSettings()
     /// Where the agent API with bearer tokens is served.
     public var agentAPI: AgentAPISettings = AgentAPISettings()
 
@@ -90,6 +92,7 @@ public struct Configuration: Sendable {
         let routing = RoutingConfiguration.read(from: reader)
         let shutdownTimeout = reader.duration("shutdown_timeout", default: .seconds(30), in: .zero ... .seconds(3600))
         let adapters = readAdapters(reader.object("adapters"), registry: registry)
+        let outbox = OutboxSettings.read(reader.object("outbox"))
         let agentAPI = AgentAPISettings.read(reader.object("agent_api"), listeners: listeners)
         reader.reportUnknownKeys()
 
@@ -100,7 +103,7 @@ public struct Configuration: Sendable {
                                           listeners: listeners.reduce(into: [:]) { $0[$1.name] = $1.settings },
                                           limits: limits, ingest: ingest, log: log, shutdownTimeout: shutdownTimeout,
                                           adapters: adapters.map(\.instance), classifier: classifier,
-                                          routing: routing ?? .minimal)
+                                          routing: routing ?? .minimal, outbox: outbox)
         configuration.agentAPI = agentAPI
         return .success(configuration)
     }

@@ -57,6 +57,7 @@ public struct ConfigurationChanges: Sendable, Hashable {
         if old.ingest != new.ingest { changedSections.append("ingest") }
         if old.log != new.log { changedSections.append("log") }
         if old.classifier != new.classifier { changedSections.append("classifier") }
+        if old.outbox != new.outbox { changedSections.append("outbox") }
         if old.shutdownTimeout != new.shutdownTimeout { changedSections.append("shutdown_timeout") }
         if old.store.path != new.store.path {
             needsRestart.append("store.path changed from \(old.store.path) to \(new.store.path); the daemon keeps using the old database until it is restarted")

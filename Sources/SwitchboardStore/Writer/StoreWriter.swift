@@ -195,12 +195,7 @@ final class StoreWriter {
 
         case .setCheckpoint(let adapterID, let key, let value, let completion):
             let result = try confined(&tally) { () throws(StoreError) -> Void in
-                let s = sql.upsertCheckpoint
-                try s.bind(adapterID, at: 1)
-                try s.bind(key, at: 2)
-                try s.bind(value, at: 3)
-                try s.bind(batchMillis, at: 4)
-                try s.run()
+                try upsertCheckpoint(adapterID: adapterID, key: key, value: value)
             }
             return { completion(result) }
 

@@ -16,6 +16,7 @@ public final class TwilioAdapter: ChannelAdapter {
     let endpoint: SMSWebhookEndpoint
     let parser: TwilioWebhookParser
     private let validator = Mutex<TwilioSignature?>(nil)
+    private let sender = Mutex<SMSOutboundSender?>(nil)
 
     /// `<Response/>`: Twilio sends nothing back to the customer.
     public static let emptyTwiML: HTTPResponse = HTTPResponse(
@@ -35,7 +36,19 @@ public final class TwilioAdapter: ChannelAdapter {
         let token = try settings.authToken.resolveForStart("auth_token", adapterID: id, environment: context.environment)
         let shared = try settings.sharedKey?.resolveForStart("shared_key", adapterID: id, environment: context.environment)
         validator.withLock { $0 = TwilioSignature(authToken: token, sharedKey: shared, sharedKeyID: settings.sharedKeyID) }
+        if let send = settings.send, case .twilio(let sid, let sendToken, let from, let service) = send.credentials {
+            let password = try sendToken?.resolveForStart("send.auth_token", adapterID: id, environment: context.environment) ?? token
+            let api = TwilioMessagesAPI(accountSID: sid, authToken: String(decoding: password, as: UTF8.self), from: from,
+                                        messagingServiceSID: service, statusCallback: endpoint.statusCallbackURL(configured: send.statusCallback),
+                                        baseURL: send.apiURL ?? "https://api.twilio.com")
+            sender.withLock {
+                $0 = SMSOutboundSender(api: api, client: CurlFormClient(timeout: send.timeout), maxSegments: send.maxSegments,
+                                       longAnswer: send.longAnswer)
+            }
+        }
     }
+
+    public var outboundSender: (any OutboundSender)? { sender.withLock { $0 } }
 
     public func stop() { endpoint.stopAccepting() }
 
@@ -46,6 +59,32 @@ public final class TwilioAdapter: ChannelAdapter {
     public func register(on router: inout HTTPRouter, listener: String) {
         guard listener == settings.endpoint.listener else { return }
         endpoint.register(on: &router, methods: ["POST", "GET"]) { [self] request, responder in handle(request, responder) }
+        endpoint.register(on: &router, methods: ["POST"], path: endpoint.statusRoute) { [self] request, responder in
+            handleStatus(request, responder)
+        }
+    }
+
+    /// Twilio's status callback for a message we sent: signed like an inbound webhook (403 and
+    /// nothing changed when the signature is wrong), applied to the outbox row by MessageSid.
+    func handleStatus(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        if let refusal = endpoint.precheck(request) { return responder.send(refusal) }
+        guard let validator = validator.withLock({ $0 }) else {
+            return responder.send(endpoint.retryLater(status: 503, code: "not_started", message: "the adapter has not started"))
+        }
+        let parameters = FormParameters(encoded: request.body)
+        switch validator.validate(url: endpoint.externalURL(request, suffix: "/status"), payload: .form(parameters),
+                                  signature: request.headers[TwilioSignature.header],
+                                  settings: request.headers[TwilioSignature.settingsHeader]) {
+        case .failure(let failure):
+            return endpoint.rejectSignature(request, code: failure.code, reason: failure.description,
+                                            externalID: parameters["MessageSid"], responder: responder)
+        case .success:
+            break
+        }
+        guard let receipt = SMSDeliveryReceipt.twilio(parameters) else {
+            return endpoint.rejectMalformed("a status callback needs MessageSid and MessageStatus", responder: responder)
+        }
+        endpoint.applyReceipt(receipt, outboxID: nil, success: HTTPResponse(status: 204), responder: responder)
     }
 
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder) {

@@ -18,9 +18,13 @@ public struct TwilioAdapterSettings: AdapterSettings, Hashable {
     public var sharedKey: SecretReference?
     /// When set, SharedKey-signed requests must name this key id.
     public var sharedKeyID: String?
+    /// Outbound SMS through Twilio's Messages API; nil: receive only.
+    public var send: SMSSendSettings?
 
-    public init(endpoint: WebhookEndpointSettings, authToken: SecretReference, sharedKey: SecretReference? = nil, sharedKeyID: String? = nil) {
+    public init(endpoint: WebhookEndpointSettings, authToken: SecretReference, sharedKey: SecretReference? = nil, sharedKeyID: String? = nil,
+                send: SMSSendSettings? = nil) {
         self.endpoint = endpoint
+        self.send = send
         self.authToken = authToken
         self.sharedKey = sharedKey
         self.sharedKeyID = sharedKeyID
@@ -44,9 +48,10 @@ public struct TwilioAdapterSettings: AdapterSettings, Hashable {
         if sharedKeyID != nil && sharedKey == nil {
             reader.report(.conflict, "shared_key_id is set without shared_key", hint: "add shared_key: env:NAME or remove shared_key_id", key: "shared_key_id")
         }
+        let send = SMSSendSettings.parseTwilio(reader.object("send"))
         // A missing token is already an issue (the file is refused); a placeholder lets the
         // listener cross-check run too.
         return TwilioAdapterSettings(endpoint: endpoint, authToken: token ?? .environment("TWILIO_AUTH_TOKEN"),
-                                     sharedKey: sharedKey, sharedKeyID: sharedKeyID)
+                                     sharedKey: sharedKey, sharedKeyID: sharedKeyID, send: send)
     }
 }

@@ -26,6 +26,7 @@ public final class VonageAdapter: ChannelAdapter {
     let context: AdapterContext
     let endpoint: SMSWebhookEndpoint
     private let validator = Mutex<VonageSignature?>(nil)
+    private let sender = Mutex<SMSOutboundSender?>(nil)
     private let assembler: Mutex<VonageConcatAssembler>
     private let timer = Mutex<TimerBox?>(nil)
     private let timerQueue: DispatchQueue
@@ -57,6 +58,16 @@ public final class VonageAdapter: ChannelAdapter {
             context.logger.warning("signature_method is \"none\": unsigned Vonage webhooks are accepted from anyone who knows the URL",
                                    ["adapter": id])
         }
+        if let send = settings.send, case .vonage(let key, let secretReference, let from) = send.credentials {
+            let secret = try secretReference.resolveForStart("send.api_secret", adapterID: id, environment: context.environment)
+            let api = VonageSMSAPI(apiKey: key, apiSecret: String(decoding: secret, as: UTF8.self), from: from,
+                                   statusCallback: endpoint.statusCallbackURL(configured: send.statusCallback),
+                                   baseURL: send.apiURL ?? "https://rest.nexmo.com")
+            sender.withLock {
+                $0 = SMSOutboundSender(api: api, client: CurlFormClient(timeout: send.timeout), maxSegments: send.maxSegments,
+                                       longAnswer: send.longAnswer)
+            }
+        }
         restoreWaitingGroups()
         let interval = min(30.0, max(1.0, Double(settings.concatTimeout.components.seconds) / 4))
         let source = DispatchSource.makeTimerSource(queue: timerQueue)
@@ -86,9 +97,31 @@ public final class VonageAdapter: ChannelAdapter {
         ]
     }
 
+    public var outboundSender: (any OutboundSender)? { sender.withLock { $0 } }
+
     public func register(on router: inout HTTPRouter, listener: String) {
         guard listener == settings.endpoint.listener else { return }
         endpoint.register(on: &router, methods: ["POST", "GET"]) { [self] request, responder in handle(request, responder) }
+        endpoint.register(on: &router, methods: ["POST", "GET"], path: endpoint.statusRoute) { [self] request, responder in
+            handleStatus(request, responder)
+        }
+    }
+
+    /// A delivery receipt (DLR) for a message we sent: signed like an inbound webhook (403 and
+    /// nothing changed when the signature is wrong), applied by `client-ref` (our outbox id), else
+    /// by `messageId`. Answered 204 after the COMMIT: Vonage re-sends a receipt until it gets a 2xx.
+    func handleStatus(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        if let refusal = endpoint.precheck(request) { return responder.send(refusal) }
+        let parameters: FormParameters
+        switch Self.parameters(of: request) {
+        case .success(let (p, _)): parameters = p
+        case .failure(let error): return endpoint.rejectMalformed(error.description, responder: responder)
+        }
+        guard signatureHolds(parameters, request, responder) else { return }
+        guard let receipt = SMSDeliveryReceipt.vonage(parameters) else {
+            return endpoint.rejectMalformed("a delivery receipt needs messageId and status", responder: responder)
+        }
+        endpoint.applyReceipt(receipt, outboxID: parameters["client-ref"], success: Self.noContent, responder: responder)
     }
 
     // MARK: Requests
@@ -128,15 +161,7 @@ public final class VonageAdapter: ChannelAdapter {
         case .failure(let error):
             return endpoint.rejectMalformed(error.description, responder: responder)
         }
-        if settings.signatureMethod != nil {
-            guard let validator = validator.withLock({ $0 }) else {
-                return responder.send(endpoint.retryLater(status: 503, code: "not_started", message: "the adapter has not started"))
-            }
-            if case .failure(let failure) = validator.validate(parameters, now: context.now()) {
-                return endpoint.rejectSignature(request, code: failure.code, reason: failure.description,
-                                                externalID: parameters["messageId"], responder: responder)
-            }
-        }
+        guard signatureHolds(parameters, request, responder) else { return }
         switch VonageInbound.parse(parameters) {
         case .failure(let error):
             endpoint.quarantine(code: "invalid_vonage_webhook", reason: error.description, raw: raw, success: Self.noContent, responder: responder)
@@ -146,6 +171,21 @@ public final class VonageAdapter: ChannelAdapter {
         case .success(let inbound):
             handlePart(inbound, raw: raw, responder: responder)
         }
+    }
+
+    /// Checks `sig` when signatures are on; otherwise answers (503 before start, 403) and returns false.
+    private func signatureHolds(_ parameters: FormParameters, _ request: HTTPRequest, _ responder: HTTPResponder) -> Bool {
+        guard settings.signatureMethod != nil else { return true }
+        guard let validator = validator.withLock({ $0 }) else {
+            responder.send(endpoint.retryLater(status: 503, code: "not_started", message: "the adapter has not started"))
+            return false
+        }
+        if case .failure(let failure) = validator.validate(parameters, now: context.now()) {
+            endpoint.rejectSignature(request, code: failure.code, reason: failure.description,
+                                     externalID: parameters["messageId"], responder: responder)
+            return false
+        }
+        return true
     }
 
     // MARK: Long messages

@@ -22,10 +22,14 @@ public struct VonageAdapterSettings: AdapterSettings, Hashable {
     public var concatTimeout: Duration
     /// Long messages waiting for parts at once.
     public var maxPendingConcat: Int
+    /// Outbound SMS through the Vonage SMS API; nil: receive only.
+    public var send: SMSSendSettings?
 
     public init(endpoint: WebhookEndpointSettings, signatureSecret: SecretReference?, signatureMethod: VonageSignature.Method?,
-                maxAge: Duration = .seconds(86_700), concatTimeout: Duration = .seconds(900), maxPendingConcat: Int = 10_000) {
+                maxAge: Duration = .seconds(86_700), concatTimeout: Duration = .seconds(900), maxPendingConcat: Int = 10_000,
+                send: SMSSendSettings? = nil) {
         self.endpoint = endpoint
+        self.send = send
         self.signatureSecret = signatureSecret
         self.signatureMethod = signatureMethod
         self.maxAge = maxAge
@@ -56,9 +60,10 @@ public struct VonageAdapterSettings: AdapterSettings, Hashable {
         let maxAge = reader.duration("max_age", default: .seconds(86_700), in: .seconds(60) ... .seconds(7 * 86_400))
         let concatTimeout = reader.duration("concat_timeout", default: .seconds(900), in: .seconds(10) ... .seconds(86_400))
         let maxPending = reader.int("max_pending_concat", default: 10_000, in: 1...1_000_000)
+        let send = SMSSendSettings.parseVonage(reader.object("send"))
         // A missing secret is already an issue; a placeholder lets the listener cross-check run.
         let reference = method != nil ? (secret ?? .environment("VONAGE_SIGNATURE_SECRET")) : secret
         return VonageAdapterSettings(endpoint: endpoint, signatureSecret: reference, signatureMethod: method,
-                                     maxAge: maxAge, concatTimeout: concatTimeout, maxPendingConcat: maxPending)
+                                     maxAge: maxAge, concatTimeout: concatTimeout, maxPendingConcat: maxPending, send: send)
     }
 }

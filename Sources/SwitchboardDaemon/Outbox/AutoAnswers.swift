@@ -1,0 +1,172 @@
+import Dispatch
+import Foundation
+import SwitchboardCore
+import SwitchboardStore
+
+/// Sends the matrix's automatic answers (`auto_answer`: a standard response) for new inbound
+/// messages, exactly once per stored message.
+///
+/// It hears of messages from the store's commit listener (after their COMMIT) and works on its
+/// own serial queue. Each answer is enqueued with the key `auto:<message id>`, so a message seen
+/// twice is answered once. A checkpoint (`checkpoints` row `outbox` / `auto_answers`: the rowid of
+/// the last message handled) is written in the same transaction as the answers; at start the
+/// messages committed after it are decided again and answered (`replay()`): a SIGKILL right after
+/// a message was acknowledged, before its answer was stored, loses nothing and sends nothing twice.
+///
+/// Never answered: mail recognized as automated (auto-replies, bulk and list mail: the parser's
+/// `auto_submitted` / `list_id` metadata), and messages whose response channel has no sender or
+/// whose customer opted out of it without another address.
+final class AutoAnswers: @unchecked Sendable {
+    static let checkpointAdapter = "outbox"
+    static let checkpointKey = "auto_answers"
+
+    private let store: Store
+    private let replies: ReplyService
+    private let routing: @Sendable () -> RoutingConfiguration
+    private let decide: @Sendable (InboundMessage) -> MessageDecision?
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "switchboard.auto-answers")
+
+    // Touched on `queue` only.
+    private var handledRowID: Int64 = 0
+    private var checkpointedRowID: Int64 = 0
+    private var lastCheckpointWrite = Date.distantPast
+    /// Until the replay ran, committed messages are left to it (it reads them from the store).
+    private var replayed = false
+
+    /// Since start: answers queued, and messages not answered by reason.
+    private let counts = Counts()
+    final class Counts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var values: [String: Int] = [:]
+        func add(_ key: String) { lock.lock(); values[key, default: 0] += 1; lock.unlock() }
+        var snapshot: [String: Int] { lock.lock(); defer { lock.unlock() }; return values }
+    }
+
+    init(store: Store, replies: ReplyService, routing: @escaping @Sendable () -> RoutingConfiguration,
+         decide: @escaping @Sendable (InboundMessage) -> MessageDecision?, logger: Logger) {
+        self.store = store
+        self.replies = replies
+        self.routing = routing
+        self.decide = decide
+        self.logger = logger
+    }
+
+    var statistics: [String: Int] { counts.snapshot }
+
+    /// The commit listener's hand-off (writer thread): returns at once.
+    func handle(_ committed: [CommittedMessage]) {
+        let items = committed.map { c in
+            (c.rowID, StoredMessage(id: c.outcome.messageID, contactID: c.outcome.contactID, conversationID: c.outcome.conversationID,
+                                    direction: .inbound, receivedAt: Date(), message: c.message), c.message.decision?.routing)
+        }
+        queue.async { [self] in
+            if replayed { process(items) }
+        }
+    }
+
+    /// Answers what was committed after the checkpoint and not answered (a crash), deciding each
+    /// message again. On the first start with an outbox, the checkpoint starts at the newest
+    /// message: history is never answered.
+    func replay() {
+        queue.sync {
+            defer { replayed = true }
+            do {
+                guard let text = try store.checkpoint(adapterID: Self.checkpointAdapter, key: Self.checkpointKey), let start = Int64(text) else {
+                    let last = try store.lastMessageRowID()
+                    writeCheckpoint(last)
+                    handledRowID = last
+                    return
+                }
+                handledRowID = start
+                checkpointedRowID = start
+                var cursor = start
+                var count = 0
+                while true {
+                    let batch = try store.inboundMessages(afterRowID: cursor, limit: 500)
+                    guard let last = batch.last else { break }
+                    process(batch.map { ($0.rowID, $0.message, decide($0.message.message)?.routing) })
+                    cursor = last.rowID
+                    count += batch.count
+                }
+                if count > 0 { logger.info("automatic answers: replayed messages committed after the last checkpoint", ["messages": String(count)]) }
+            } catch {
+                logger.error("automatic answers: cannot replay from the store", ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Writes the checkpoint if it moved, and waits for the queue to be idle (shutdown).
+    func flush() {
+        queue.sync {
+            if handledRowID > checkpointedRowID { writeCheckpoint(handledRowID) }
+        }
+    }
+
+    private func process(_ items: [(Int64, StoredMessage, RoutingDecision?)]) {
+        var requests: [OutboxRequest] = []
+        let configuration = routing()
+        for (rowID, stored, decision) in items {
+            handledRowID = max(handledRowID, rowID)
+            guard let decision, let responseID = decision.autoAnswer else { continue }
+            guard let response = configuration.response(responseID) else {
+                counts.add("skipped_unknown_response")
+                logger.warning("automatic answer names an unknown response", ["message_id": stored.id, "response": responseID])
+                continue
+            }
+            let metadata = stored.message.metadata
+            if stored.message.channel == .email, metadata["auto_submitted"] != nil || metadata["list_id"] != nil {
+                counts.add("skipped_automated_mail")
+                continue
+            }
+            do throws(ReplyError) {
+                let (request, _) = try replies.plan(
+                    conversationID: stored.conversationID, channel: decision.response.channel, answering: stored, author: "auto",
+                    text: { response.text(for: $0) }, html: nil, subject: nil, isAutomatic: true, key: "auto:\(stored.id)")
+                requests.append(request)
+            } catch {
+                counts.add("skipped_\(error.code)")
+                logger.notice("automatic answer not sent", ["message_id": stored.id, "response": responseID, "reason": error.description])
+            }
+        }
+        if requests.isEmpty {
+            // Move the checkpoint now and then even when nothing is answered, so that a replay stays short.
+            if handledRowID > checkpointedRowID, Date().timeIntervalSince(lastCheckpointWrite) > 5 { writeCheckpoint(handledRowID) }
+            return
+        }
+        let rowID = handledRowID
+        let result = OutboxWorker.wait { done in
+            self.store.enqueueOutbound(requests, checkpoint: (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), completion: done)
+        }
+        switch result {
+        case .success(let outcomes):
+            checkpointedRowID = rowID
+            lastCheckpointWrite = Date()
+            for outcome in outcomes {
+                switch outcome {
+                case .success(let stored) where !stored.duplicate: counts.add("queued")
+                case .success: counts.add("duplicate")
+                case .failure(let refusal):
+                    counts.add("refused")
+                    logger.warning("automatic answer refused by the store", ["reason": refusal.description])
+                }
+            }
+            replies.enqueued()
+        case .failure(let error):
+            // Not checkpointed: the replay after a restart tries these again.
+            logger.error("automatic answers could not be stored", ["error": error.description, "answers": String(requests.count)])
+        }
+    }
+
+    private func writeCheckpoint(_ rowID: Int64) {
+        let result = OutboxWorker.wait { done in
+            self.store.enqueueOutbound([], checkpoint: (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), completion: done)
+        }
+        if case .failure(let error) = result {
+            logger.warning("automatic answers: checkpoint not written", ["error": error.description])
+            return
+        }
+        checkpointedRowID = rowID
+        lastCheckpointWrite = Date()
+    }
+}
