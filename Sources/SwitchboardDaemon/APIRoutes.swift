@@ -111,7 +111,7 @@ enum MessageJSON {
             w.fieldIfPresent("thread", m.threadKey)
             if !m.replyTo.isEmpty { w.field("in_reply_to", array: { w in for key in m.replyTo { w.value(key) } }) }
             if !m.metadata.isEmpty {
-                w.field("metadata", object: { w in for (k, v) in m.metadata.sorted(by: { $0.key < $1.key }) { w.field(k, v) } })
+                w.field("metadata", sortedStrings: m.metadata)
             }
             w.field("raw_size", m.raw.count)
             if let decision = m.decision {
@@ -139,7 +139,7 @@ enum MessageJSON {
                     }
                 }
             })
-            w.field("attributes", object: { w in for (k, v) in contact.attributes.sorted(by: { $0.key < $1.key }) { w.field(k, v) } })
+            w.field("attributes", sortedStrings: contact.attributes)
             w.field("recent_messages", array: { w in
                 for stored in recent {
                     w.object { w in

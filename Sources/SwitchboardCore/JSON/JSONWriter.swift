@@ -191,6 +191,11 @@ public struct JSONWriter: Sendable {
         field(name, value)
     }
 
+    /// An object of strings, keys sorted (stable output for logs, tests and diffs).
+    public mutating func field(_ name: String, sortedStrings values: [String: String]) {
+        field(name, object: { w in for (key, value) in values.sorted(by: { $0.key < $1.key }) { w.field(key, value) } })
+    }
+
     public mutating func field(_ name: String, object body: (inout JSONWriter) -> Void) {
         key(name)
         object(body)

@@ -25,7 +25,7 @@ enum AgentJSON {
         w.fieldIfPresent("first_response_at", task.firstResponseAt.map(RFC3339.format))
         w.fieldIfPresent("resolved_at", task.resolvedAt.map(RFC3339.format))
         if !task.plan.isEmpty {
-            w.field("plan", object: { w in for (k, v) in task.plan.sorted(by: { $0.key < $1.key }) { w.field(k, v) } })
+            w.field("plan", sortedStrings: task.plan)
         }
     }
 

@@ -247,9 +247,7 @@ struct AgentRoutes {
                                     w.field("kind", event.kind)
                                     w.fieldIfPresent("agent", event.agentID)
                                     if !event.details.isEmpty {
-                                        w.field("details", object: { w in
-                                            for (k, v) in event.details.sorted(by: { $0.key < $1.key }) { w.field(k, v) }
-                                        })
+                                        w.field("details", sortedStrings: event.details)
                                     }
                                 }
                             }
