@@ -12,6 +12,10 @@
 # Env:
 #   IMAPS_PORT       also listen for IMAP over TLS on this port (default: none)
 #   DOVECOT_USERS    "user:password ..." to create (default: "support:supportpw")
+#   OAUTH2_INTROSPECTION_URL  also accept XOAUTH2/OAUTHBEARER logins, checking the token at this
+#                    RFC 7662 introspection endpoint (POST token=...; the answer must have
+#                    "active": true and "username" equal to the login name), e.g. the mock
+#                    scripts/oauth2-introspect-mock.py. Written to DIR/dovecot-oauth2.conf.ext.
 #   MAIL_USER        unix user owning the maildirs when run as root (default: sbmail, created
 #                    if missing; Dovecot refuses mail access as uid 0). As non-root, your own user.
 #
@@ -24,6 +28,7 @@ PORT="${1:?usage: dovecot-up.sh PORT DIR}"
 DIR="${2:?usage: dovecot-up.sh PORT DIR}"
 IMAPS_PORT="${IMAPS_PORT:-}"
 DOVECOT_USERS="${DOVECOT_USERS:-support:supportpw}"
+OAUTH2_INTROSPECTION_URL="${OAUTH2_INTROSPECTION_URL:-}"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # 1. install (only what is missing)
@@ -95,6 +100,32 @@ if [ -n "$IMAPS_PORT" ]; then
   }"
 fi
 
+# Optional: OAuth 2 bearer tokens (XOAUTH2, OAUTHBEARER) checked by introspection. Only these
+# mechanisms reach the oauth2 passdb; PLAIN/LOGIN still use the passwd-files.
+AUTH_MECHANISMS="plain login"
+OAUTH2_PASSDB=""
+PASSWD_MECHS=""
+if [ -n "$OAUTH2_INTROSPECTION_URL" ]; then
+  AUTH_MECHANISMS="plain login xoauth2 oauthbearer"
+  cat > "$DIR/dovecot-oauth2.conf.ext" <<OAUTH
+# written by scripts/dovecot-up.sh for tests; do not edit
+introspection_mode = post
+introspection_url = $OAUTH2_INTROSPECTION_URL
+force_introspection = yes
+username_attribute = username
+username_format = %Ln
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
+OAUTH
+  PASSWD_MECHS="  mechanisms = plain login"
+  OAUTH2_PASSDB="passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DIR/dovecot-oauth2.conf.ext
+}"
+fi
+
 # 5. standalone configuration
 cat > "$CONF" <<CONF
 # written by scripts/dovecot-up.sh for tests; do not edit
@@ -109,7 +140,7 @@ ssl = yes
 ssl_cert = <$DIR/cert.pem
 ssl_key = <$DIR/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = $AUTH_MECHANISMS
 # a test server: a failed login answers at once (the client under test does its own backoff)
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
@@ -130,8 +161,10 @@ namespace inbox {
 }
 passdb {
   driver = passwd-file
+$PASSWD_MECHS
   args = $DIR/users.d/%Ln
 }
+$OAUTH2_PASSDB
 userdb {
   driver = passwd-file
   args = $DIR/users.d/%Ln
@@ -192,3 +225,5 @@ echo "DOVECOT_PID=$pid"
 echo "DOVECOT_CONF=$CONF"
 echo "DOVECOT_USERS_DIR=$DIR/users.d"
 echo "MAIL_ROOT=$DIR/mail"
+[ -n "$OAUTH2_INTROSPECTION_URL" ] && echo "OAUTH2_CONF=$DIR/dovecot-oauth2.conf.ext"
+exit 0
