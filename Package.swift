@@ -9,6 +9,7 @@
 //   SwitchboardChannels          one folder per channel: adapter, config, parser, sender
 //   SwitchboardDaemon            configuration, wiring (buildDaemon), lifecycle, reload, CLI commands
 //   switchboard                  thin executable
+//   SwitchboardFuzzing           the parsers that read untrusted bytes, with their invariants (make fuzz)
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -39,6 +40,9 @@ let package = Package(
         .executableTarget(name: "switchboard", dependencies: ["SwitchboardDaemon"], swiftSettings: swiftSettings),
         .executableTarget(name: "switchboard-bench", path: "Sources/SwitchboardBench", swiftSettings: swiftSettings),
         .executableTarget(name: "switchboard-simulate", dependencies: ["SwitchboardCore"], path: "Sources/SwitchboardSimulator", swiftSettings: swiftSettings),
+        .target(name: "SwitchboardFuzzing", dependencies: ["SwitchboardCore", "SwitchboardNet", "SwitchboardChannels"]),
+        // libFuzzer's executable under `make fuzz` (--sanitize=fuzzer -DFUZZING); a replayer otherwise.
+        .executableTarget(name: "switchboard-fuzz", dependencies: ["SwitchboardFuzzing"], path: "Sources/SwitchboardFuzz"),
 
         .testTarget(name: "SwitchboardCoreTests", dependencies: ["SwitchboardCore"]),
         .testTarget(name: "SwitchboardStoreTests", dependencies: ["SwitchboardStore"]),
@@ -46,5 +50,6 @@ let package = Package(
         .testTarget(name: "SwitchboardSystemTests", dependencies: ["SwitchboardSystem"]),
         .testTarget(name: "SwitchboardChannelsTests", dependencies: ["SwitchboardChannels"], exclude: ["Fixtures"]),
         .testTarget(name: "SwitchboardDaemonTests", dependencies: ["SwitchboardDaemon"]),
+        .testTarget(name: "SwitchboardFuzzingTests", dependencies: ["SwitchboardFuzzing"]),
     ]
 )

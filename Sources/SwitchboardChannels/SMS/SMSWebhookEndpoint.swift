@@ -284,10 +284,11 @@ public struct SMSWebhookError: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "\(field): \(message)" }
 }
 
-/// Body forms a webhook may arrive in.
-enum WebhookBody {
+/// Body forms a webhook may arrive in. Public for the fuzz harness (`SwitchboardFuzzing`), which
+/// decodes bodies the way the adapters do.
+public enum WebhookBody {
     /// The request's media type, lower-cased, without parameters.
-    static func mediaType(_ request: HTTPRequest) -> String {
+    public static func mediaType(_ request: HTTPRequest) -> String {
         guard let contentType = request.headers["Content-Type"] else { return "" }
         let main = contentType.utf8.firstIndex(of: UInt8(ascii: ";")).map { contentType[..<$0] } ?? contentType[...]
         return ASCIIText.lowercased(ASCIIText.trimmed(main))
@@ -295,7 +296,7 @@ enum WebhookBody {
 
     /// A flat JSON object's members as parameters (strings as they are, numbers and booleans as
     /// their JSON text; nested values are skipped).
-    static func parameters(fromJSON value: JSONValue) -> FormParameters? {
+    public static func parameters(fromJSON value: JSONValue) -> FormParameters? {
         guard case .object(let object) = value else { return nil }
         var parameters = FormParameters()
         for member in object {

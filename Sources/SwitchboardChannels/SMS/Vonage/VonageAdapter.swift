@@ -127,7 +127,8 @@ public final class VonageAdapter: ChannelAdapter {
     // MARK: Requests
 
     /// The parameters of a request: the query for GET, the form or flat JSON body for POST.
-    static func parameters(of request: HTTPRequest) -> Result<(FormParameters, [UInt8]), SMSWebhookError> {
+    /// Public for the fuzz harness (`SwitchboardFuzzing`).
+    public static func parameters(of request: HTTPRequest) -> Result<(FormParameters, [UInt8]), SMSWebhookError> {
         if request.method == "GET" || request.method == "HEAD" {
             let raw = Array((request.query ?? "").utf8)
             return .success((FormParameters(encoded: raw), raw))
