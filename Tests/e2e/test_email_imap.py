@@ -172,7 +172,8 @@ def test_wrong_password_is_shown_retried_and_recovers(dovecot, daemon_factory):
     dovecot.set_password(user.name, "wrong-password-e2e")
     wait_stored(daemon, 10, timeout=15)
     m.assert_each_once(daemon.store_path, ADAPTER, manifest)
-    assert "imap adapter recovered" in daemon.stderr()
+    # The adapter says so once the fetch that stored them has finished (just after the commit).
+    m.wait_until(lambda: "imap adapter recovered" in daemon.stderr(), timeout=10, what="the 'recovered' log line")
 
 
 def test_connection_cut_mid_fetch_and_server_down_for_a_while(dovecot, daemon_factory):
