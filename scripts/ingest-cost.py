@@ -4,7 +4,8 @@
 Starts the release daemon on a temporary store (Unix socket, local adapter), warms it up, then
 posts N messages with switchboard-bench and reads, over exactly that run:
   - CPU µs per message, user and kernel, for the whole daemon and per thread (from /proc/PID/task);
-  - syscalls per message (perf stat on raw_syscalls:sys_enter, when perf is installed);
+  - syscalls per message (perf stat on raw_syscalls:sys_enter, when perf is installed, on a
+    second run of N/4 messages);
   - bytes written per message by each thread (/proc/…/io wchar: the writer's is the WAL, the
     checkpointer's is the database file) and commits (fsync/fdatasync calls) per message;
   - throughput and the load average at the time (throughput moves with the machine's load;
@@ -68,13 +69,6 @@ try:
     subprocess.run([args.bench, "--socket", sock, "--messages", "20000", "--connections", str(args.connections),
                     "--label", "warm-up"], check=True, stdout=subprocess.DEVNULL)
     load = open("/proc/loadavg").read().split()[0]
-    perf = None
-    perf_out = os.path.join(work, "perf.txt")
-    if shutil.which("perf"):
-        perf = subprocess.Popen(["perf", "stat", "-x", ",", "-o", perf_out, "-p", str(daemon.pid), "-e",
-                                 "raw_syscalls:sys_enter,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync"],
-                                stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
     recorder = None
     if args.record:
         recorder = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-o", args.record, "-p", str(daemon.pid)],
@@ -85,11 +79,23 @@ try:
                             str(args.connections), "--pid", str(daemon.pid), "--label", "run"],
                            check=True, capture_output=True, text=True).stdout.strip()
     after = snapshot(daemon.pid)
+    if args.keep:
+        shutil.copy(os.path.join(work, "bench.db-wal"), os.path.join(work, "sample.wal"))
     counts = {}
     if recorder:
         recorder.send_signal(signal.SIGINT)
         recorder.wait()
-    if perf:
+    # Syscalls are counted on a second, shorter run: tracing every syscall makes each one dearer,
+    # which would show in the CPU figures above.
+    perf_out = os.path.join(work, "perf.txt")
+    syscall_messages = max(1, args.messages // 4)
+    if shutil.which("perf"):
+        perf = subprocess.Popen(["perf", "stat", "-x", ",", "-o", perf_out, "-p", str(daemon.pid), "-e",
+                                 "raw_syscalls:sys_enter,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync"],
+                                stderr=subprocess.DEVNULL)
+        time.sleep(0.3)
+        subprocess.run([args.bench, "--socket", sock, "--messages", str(syscall_messages), "--connections",
+                        str(args.connections), "--label", "syscalls"], check=True, stdout=subprocess.DEVNULL)
         perf.send_signal(signal.SIGINT)
         perf.wait()
         for line in open(perf_out):
@@ -108,8 +114,8 @@ try:
     us = lambda ticks: ticks * 1e6 / hz / n
     rate = re.search(r"([\d.]+) messages/s", bench).group(1)
     p99 = re.search(r"p99 ([\d.]+) ms", bench).group(1)
-    syscalls = counts.get("raw_syscalls:sys_enter", 0)
-    syncs = counts.get("syscalls:sys_enter_fdatasync", 0) + counts.get("syscalls:sys_enter_fsync", 0)
+    syscalls = counts.get("raw_syscalls:sys_enter", 0) * n / syscall_messages
+    syncs = (counts.get("syscalls:sys_enter_fdatasync", 0) + counts.get("syscalls:sys_enter_fsync", 0)) * n / syscall_messages
     print(f"classifier {args.classifier}, synchronous={args.sync}, {n} messages, {args.connections} connections, load {load}")
     print(f"  daemon CPU per message: {us(tot_u):.1f} µs user + {us(tot_s):.1f} µs kernel = {us(tot_u + tot_s):.1f} µs")
     print(f"  syscalls per message: {syscalls / n:.2f}; fsyncs (≈ commits) per message: {syncs / n:.4f}"

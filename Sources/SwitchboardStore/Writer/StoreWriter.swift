@@ -262,6 +262,8 @@ final class StoreWriter {
             try s.bind(touch.channel.rawValue, at: 2)
             try s.bind(touch.lastMessageAt, at: 3)
             try s.run()
+            try sql.reopenConversation.bind(id, at: 1)
+            try sql.reopenConversation.run()
         }
         pendingTouches.removeAll(keepingCapacity: true)
     }
