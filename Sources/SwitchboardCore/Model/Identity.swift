@@ -31,7 +31,7 @@ public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
                 value = String(value[value.index(after: open)..<close])
             }
             let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].utf8.contains(UInt8(ascii: ".")),
                   !value.contains(where: { $0 == " " || $0 == "," || $0 == ";" }) else {
                 return .failure(IdentityError(reason: "is not an email address like name@example.com"))
             }
