@@ -75,9 +75,13 @@ try:
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.3)
     before = snapshot(daemon.pid)
+    client_before = os.times()
     bench = subprocess.run([args.bench, "--socket", sock, "--messages", str(args.messages), "--connections",
                             str(args.connections), "--pid", str(daemon.pid), "--label", "run"],
                            check=True, capture_output=True, text=True).stdout.strip()
+    client_after = os.times()
+    client_cpu = (client_after.children_user + client_after.children_system
+                  - client_before.children_user - client_before.children_system)
     after = snapshot(daemon.pid)
     if args.keep:
         shutil.copy(os.path.join(work, "bench.db-wal"), os.path.join(work, "sample.wal"))
@@ -120,7 +124,7 @@ try:
     print(f"  daemon CPU per message: {us(tot_u):.1f} µs user + {us(tot_s):.1f} µs kernel = {us(tot_u + tot_s):.1f} µs")
     print(f"  syscalls per message: {syscalls / n:.2f}; fsyncs (≈ commits) per message: {syncs / n:.4f}"
           f" (≈ {n / syncs if syncs else 0:.1f} messages per commit)")
-    print(f"  throughput {float(rate):,.0f} msg/s, p99 {p99} ms")
+    print(f"  throughput {float(rate):,.0f} msg/s, p99 {p99} ms; the bench client used {client_cpu * 1e6 / n:.1f} µs CPU per message")
     for name, (u, s, w, c) in sorted(per_thread.items(), key=lambda kv: -(kv[1][0] + kv[1][1])):
         if u + s == 0 and w == 0:
             continue

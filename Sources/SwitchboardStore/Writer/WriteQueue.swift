@@ -107,6 +107,32 @@ final class WriteQueue: @unchecked Sendable {
         return batch
     }
 
+    /// What was queued since the writer took its batch, up to `maxWeight` (possibly nothing):
+    /// the writer adds it to the transaction it has open, so that writes arriving while it works
+    /// share the coming COMMIT and its fsync instead of waiting for the next one. Never waits.
+    func takeLateArrivals(maxWeight: Int) -> [Entry] {
+        guard maxWeight > 0 else { return [] }
+        condition.lock()
+        defer { condition.unlock() }
+        guard !state.entries.isEmpty else { return [] }
+        var weight = 0
+        var end = 0
+        while end < state.entries.count {
+            let next = state.entries[end].job.weight
+            if weight + next > maxWeight { break }
+            weight += next
+            end += 1
+        }
+        if end == state.entries.count {
+            let all = state.entries
+            state.entries = []
+            return all
+        }
+        let late = Array(state.entries[..<end])
+        state.entries.removeFirst(end)
+        return late
+    }
+
     /// Stops accepting writes; the writer drains what is queued, then `takeBatch` returns nil.
     func close() {
         condition.lock()
