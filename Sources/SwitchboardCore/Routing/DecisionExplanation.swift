@@ -233,11 +233,11 @@ extension DecisionExplanation {
                     w.field("matched", matched)
                 case .model(let features):
                     w.field("decided_by", "model")
-                    w.field("features", array: { w in for feature in features { w.value(feature.description) } })
+                    w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
                 case .belowThreshold(let original, let features):
                     w.field("decided_by", "below_threshold")
                     w.field("original", original.rawValue)
-                    w.field("features", array: { w in for feature in features { w.value(feature.description) } })
+                    w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
                 }
                 w.field("runner_ups", array: { w in
                     for runner in classification.runnerUps { w.object { w in w.field("type", runner.type.rawValue); w.field("score", runner.score) } }
