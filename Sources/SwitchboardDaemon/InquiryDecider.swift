@@ -4,7 +4,8 @@ import SwitchboardCore
 /// Turns an inbound message into its `MessageDecision` before it is stored: the classifier's
 /// inquiry type (rules first, then the model), then the channel-mapping matrix's queue,
 /// priority, response channel, SLA targets and automatic answer, with every reason kept as JSON
-/// for `switchboard explain`. Built from the configuration at start and on reload; runs on the
+/// for `switchboard explain` (`DecisionExplanation.writeStored`: what the message's own columns
+/// hold is not repeated). Built from the configuration at start and on reload; runs on the
 /// ingesting thread (an event loop or an adapter's poller), never on the store's writer.
 struct InquiryDecider: Sendable {
     let classifier: Classifier
@@ -23,8 +24,8 @@ struct InquiryDecider: Sendable {
         let routing = matrix.route(input)
         let explanation = DecisionExplanation(messageID: "", classification: classification, routing: routing,
                                               assignment: nil, sla: nil, asOf: now)
-        var writer = JSONWriter(capacity: 2048)
-        explanation.write(into: &writer)
+        var writer = JSONWriter(capacity: 1024)
+        explanation.writeStored(into: &writer)
         return MessageDecision(inquiryType: classification.type.rawValue, confidence: classification.confidence,
                                queue: routing.queue, priority: routing.priority, details: writer.bytes,
                                routing: routing, classification: classification)

@@ -58,6 +58,7 @@ public final class Store: Sendable {
         running.enter()
         let thread = Thread {
             writerThread.id.store(UInt(pthread_self()), ordering: .releasing)
+            ThreadName.setCurrent("store-writer")
             do throws(StoreError) {
                 // The writer (and its connection) lives in this scope only: by the time
                 // `running.leave()` lets `close()` return, the database file is closed.

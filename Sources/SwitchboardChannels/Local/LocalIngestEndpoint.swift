@@ -218,8 +218,7 @@ public final class LocalIngestEndpoint: Sendable {
             return response
         }
         let contentType = request.headers["Content-Type"] ?? ""
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard mediaType == "application/json" else {
+        guard Self.isJSON(contentType) else {
             return .jsonError(status: 415, code: "unsupported_media_type",
                               message: contentType.isEmpty ? "no Content-Type header" : "Content-Type '\(contentType)' is not JSON",
                               hint: "send -H 'Content-Type: application/json'")
@@ -229,6 +228,17 @@ public final class LocalIngestEndpoint: Sendable {
             return overloaded(limits)
         }
         return nil
+    }
+
+    /// Whether a Content-Type names `application/json` (any case, parameters after `;` ignored),
+    /// without Foundation's string trimming: this runs for every posted message.
+    static func isJSON(_ contentType: String) -> Bool {
+        var mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while let first = mediaType.first, first == 0x20 || first == 0x09 { mediaType.removeFirst() }
+        while let last = mediaType.last, last == 0x20 || last == 0x09 { mediaType.removeLast() }
+        let expected = "application/json".utf8
+        guard mediaType.count == expected.count else { return false }
+        return zip(mediaType, expected).allSatisfy { a, b in (a >= 0x41 && a <= 0x5A ? a | 0x20 : a) == b }
     }
 
     private func overloaded(_ limits: Limits) -> HTTPResponse {

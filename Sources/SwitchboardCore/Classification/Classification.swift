@@ -102,6 +102,33 @@ public struct FeatureContribution: Sendable, Hashable, Codable, CustomStringConv
     }
 }
 
+extension FeatureContribution {
+    /// Writes `description` as a JSON string value without building the string first: every
+    /// stored decision holds several (`DecisionExplanation.writeStored`, on the ingest path).
+    func writeDescription(into w: inout JSONWriter) {
+        w.separate()
+        w.bytes.append(UInt8(ascii: "\""))
+        var name = feature
+        name.withUTF8 { w.appendEscaped($0) }
+        w.bytes.append(UInt8(ascii: " "))
+        w.bytes.append(UInt8(ascii: "("))
+        if weight >= 0 { w.bytes.append(UInt8(ascii: "+")) }
+        // As String(classifierDecimal:): three decimals, the sign of the rounded value.
+        let scaled = (weight * 1000).rounded()
+        if scaled < 0 { w.bytes.append(UInt8(ascii: "-")) }
+        let magnitude = Int(abs(scaled))
+        w.appendInteger(Int64(magnitude / 1000))
+        w.bytes.append(UInt8(ascii: "."))
+        let fraction = magnitude % 1000
+        w.bytes.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+        w.bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        w.bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+        w.bytes.append(UInt8(ascii: ")"))
+        w.bytes.append(UInt8(ascii: "\""))
+        w.needsComma = true
+    }
+}
+
 extension String {
     /// Three decimals without Foundation's locale-dependent formatting.
     init(classifierDecimal value: Double) {

@@ -21,7 +21,7 @@ public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Normalizes a raw identity value so that the same customer written two ways is one identity.
     /// Returns nil with a reason when the value cannot be an identity of that kind.
     public static func normalized(kind: Kind, value raw: String) -> Result<Identity, IdentityError> {
-        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = trimmedOfWhitespace(raw)
         guard !trimmed.isEmpty else { return .failure(IdentityError(reason: "is empty")) }
         guard trimmed.utf8.count <= 320 else { return .failure(IdentityError(reason: "is longer than 320 bytes")) }
         switch kind {
@@ -31,7 +31,7 @@ public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
                 value = String(value[value.index(after: open)..<close])
             }
             let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].utf8.contains(UInt8(ascii: ".")),
                   !value.contains(where: { $0 == " " || $0 == "," || $0 == ";" }) else {
                 return .failure(IdentityError(reason: "is not an email address like name@example.com"))
             }
@@ -54,7 +54,7 @@ public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
         case .social:
             var value = trimmed.lowercased()
             if !value.hasPrefix("@") { value = "@" + value }
-            guard value.count > 1, !value.contains(" ") else {
+            guard value.count > 1, !value.utf8.contains(UInt8(ascii: " ")) else {
                 return .failure(IdentityError(reason: "is not a social handle like @user@host"))
             }
             return .success(Identity(kind: .social, value: value))
@@ -65,6 +65,16 @@ public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
             return .success(Identity(kind: kind, value: trimmed))
         }
     }
+}
+
+/// `raw` without leading and trailing white space and line breaks, as Foundation's
+/// `trimmingCharacters(in: .whitespacesAndNewlines)` (the same set: Unicode White_Space), but
+/// without bridging to NSString when there is nothing to trim, which is nearly always: this runs
+/// for every message's sender.
+private func trimmedOfWhitespace(_ raw: String) -> String {
+    guard let first = raw.unicodeScalars.first, let last = raw.unicodeScalars.last else { return raw }
+    if !first.properties.isWhitespace && !last.properties.isWhitespace { return raw }
+    return raw.trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 public struct IdentityError: Error, Sendable, Equatable {

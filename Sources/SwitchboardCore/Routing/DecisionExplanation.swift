@@ -164,60 +164,7 @@ extension DecisionExplanation {
                     for key in input.contact.attributes.keys.sorted() { w.field(key, input.contact.attributes[key]!) }
                 })
             })
-            if let classification {
-                w.field("classification", object: { w in
-                    w.field("type", classification.type.rawValue)
-                    w.field("confidence", classification.confidence)
-                    switch classification.decidedBy {
-                    case .rule(let id, let matched):
-                        w.field("decided_by", "rule")
-                        w.field("rule", id)
-                        w.field("matched", matched)
-                    case .model(let features):
-                        w.field("decided_by", "model")
-                        w.field("features", array: { w in for feature in features { w.value(feature.description) } })
-                    case .belowThreshold(let original, let features):
-                        w.field("decided_by", "below_threshold")
-                        w.field("original", original.rawValue)
-                        w.field("features", array: { w in for feature in features { w.value(feature.description) } })
-                    }
-                    w.field("runner_ups", array: { w in
-                        for runner in classification.runnerUps { w.object { w in w.field("type", runner.type.rawValue); w.field("score", runner.score) } }
-                    })
-                    w.field("frustration", object: { w in
-                        w.field("score", classification.frustration.score)
-                        w.field("cues", array: { w in for cue in classification.frustration.cues { w.value(cue) } })
-                    })
-                })
-            }
-            let matrix = routing.explanation
-            w.field("matrix", object: { w in
-                w.field("matched_rule", matrix.matchedRule)
-                if let index = matrix.matchedIndex { w.field("matched_index", index) } else { w.key("matched_index"); w.nullValue() }
-                w.field("held", array: { w in for condition in matrix.heldConditions { w.value(condition) } })
-                w.field("skipped", array: { w in
-                    for skipped in matrix.skipped {
-                        w.object { w in
-                            w.field("rule", skipped.ruleID)
-                            w.field("index", skipped.index)
-                            w.field("reasons", array: { w in for miss in skipped.misses { w.value(miss.description) } })
-                        }
-                    }
-                })
-                w.field("notes", array: { w in for note in matrix.notes { w.value(note) } })
-            })
-            w.field("decision", object: { w in
-                w.field("queue", routing.queue)
-                w.field("priority", routing.priority)
-                w.field("skills", array: { w in for skill in routing.requiredSkills { w.value(skill.description) } })
-                w.field("response_channel", routing.response.channel.rawValue)
-                w.field("response_public", routing.response.isPublic)
-                w.fieldIfPresent("auto_answer", routing.autoAnswer)
-                w.field("creates_task", routing.createsTask)
-                w.field("suppress_sales", routing.suppressSales)
-                if let cost = routing.cost { w.field("cost", cost) }
-                w.field("escalation", array: { w in for step in routing.escalation { w.value(step.description) } })
-            })
+            writeDecisionFields(into: &w)
             if let assignment {
                 w.field("assignment", object: { w in
                     w.field("queue", assignment.queue)
@@ -264,5 +211,70 @@ extension DecisionExplanation {
             })
             w.field("as_of", RFC3339.format(asOf))
         }
+    }
+
+    /// The JSON stored with each message when it is decided (`MessageDecision.details`): the
+    /// classification, the matrix's reasons and the decision, which is what `switchboard explain`
+    /// shows. The input and the times are the message's own columns, and nothing is assigned or
+    /// timed yet, so they are left out: this runs on the ingest path for every message.
+    public func writeStored(into writer: inout JSONWriter) {
+        writer.object { w in writeDecisionFields(into: &w) }
+    }
+
+    private func writeDecisionFields(into w: inout JSONWriter) {
+        if let classification {
+            w.field("classification", object: { w in
+                w.field("type", classification.type.rawValue)
+                w.field("confidence", classification.confidence)
+                switch classification.decidedBy {
+                case .rule(let id, let matched):
+                    w.field("decided_by", "rule")
+                    w.field("rule", id)
+                    w.field("matched", matched)
+                case .model(let features):
+                    w.field("decided_by", "model")
+                    w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
+                case .belowThreshold(let original, let features):
+                    w.field("decided_by", "below_threshold")
+                    w.field("original", original.rawValue)
+                    w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
+                }
+                w.field("runner_ups", array: { w in
+                    for runner in classification.runnerUps { w.object { w in w.field("type", runner.type.rawValue); w.field("score", runner.score) } }
+                })
+                w.field("frustration", object: { w in
+                    w.field("score", classification.frustration.score)
+                    w.field("cues", array: { w in for cue in classification.frustration.cues { w.value(cue) } })
+                })
+            })
+        }
+        let matrix = routing.explanation
+        w.field("matrix", object: { w in
+            w.field("matched_rule", matrix.matchedRule)
+            if let index = matrix.matchedIndex { w.field("matched_index", index) } else { w.key("matched_index"); w.nullValue() }
+            w.field("held", array: { w in for condition in matrix.heldConditions { w.value(condition) } })
+            w.field("skipped", array: { w in
+                for skipped in matrix.skipped {
+                    w.object { w in
+                        w.field("rule", skipped.ruleID)
+                        w.field("index", skipped.index)
+                        w.field("reasons", array: { w in for miss in skipped.misses { w.value(miss.description) } })
+                    }
+                }
+            })
+            w.field("notes", array: { w in for note in matrix.notes { w.value(note) } })
+        })
+        w.field("decision", object: { w in
+            w.field("queue", routing.queue)
+            w.field("priority", routing.priority)
+            w.field("skills", array: { w in for skill in routing.requiredSkills { w.value(skill.description) } })
+            w.field("response_channel", routing.response.channel.rawValue)
+            w.field("response_public", routing.response.isPublic)
+            w.fieldIfPresent("auto_answer", routing.autoAnswer)
+            w.field("creates_task", routing.createsTask)
+            w.field("suppress_sales", routing.suppressSales)
+            if let cost = routing.cost { w.field("cost", cost) }
+            w.field("escalation", array: { w in for step in routing.escalation { w.value(step.description) } })
+        })
     }
 }

@@ -36,7 +36,7 @@ final class HTTPEventLoop: @unchecked Sendable {
     private let logger: Logger
     private let epfd: Int32
     private let wakeFD: Int32
-    private let mailbox = Mutex(Mailbox())
+    private let mailbox = SleepingMutex(Mailbox())
     private let threadID = Atomic<UInt>(0)
     private let pingsSent = Atomic<UInt64>(0)
     private let pingsAnswered = Atomic<UInt64>(0)

@@ -25,6 +25,10 @@ public struct HTTPRouter: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Routes whose segments are all literals, by exact path: a request for such a path needs no
+    /// matching (a literal beats a parameter, so nothing can be more specific). The hot ingest
+    /// paths resolve here without splitting the path.
+    private var literalRoutes: [String: [Route]] = [:]
 
     public init() {}
 
@@ -39,7 +43,11 @@ public struct HTTPRouter: Sendable {
         }
         precondition(!routes.contains { $0.method == method && $0.segments == segments },
                      "route registered twice: \(method) \(pattern)")
-        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        let route = Route(method: method, pattern: pattern, segments: segments, handler: handler)
+        routes.append(route)
+        if !segments.contains(where: { if case .parameter = $0 { true } else { false } }) {
+            literalRoutes[pattern, default: []].append(route)
+        }
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping HTTPHandler) { add("GET", pattern, handler) }
@@ -87,6 +95,9 @@ public struct HTTPRouter: Sendable {
     }
 
     private func resolve(method: String, rawPath: String) -> Resolution {
+        if let literal = literalRoutes[rawPath], let route = literal.first(where: { $0.method == method }) {
+            return .found(route, [:])
+        }
         let raw = Self.split(Substring(rawPath))
         var parts: [String] = []
         parts.reserveCapacity(raw.count)

@@ -58,7 +58,10 @@ public final class HTTPServer: Sendable {
                 sockets.forEach { $0.close() }
                 throw error
             }
-            let thread = Thread { loop.run() }
+            let thread = Thread {
+                ThreadName.setCurrent("http-loop")
+                loop.run()
+            }
             thread.name = "switchboard-http"
             thread.start()
             let addresses = sockets.map(\.address)

@@ -16,6 +16,8 @@ final class Database {
     private static let processSetup: Void = {
         _ = sb_sqlite3_config_multithread()
         _ = sb_sqlite3_config_memstatus(0)
+        // Each WAL frame in one write instead of two (shim.h); on failure the default VFS stays.
+        _ = sb_sqlite3_register_wal_coalescing_vfs()
     }()
 
     init(path: String, access: Access) throws(StoreError) {

@@ -79,7 +79,8 @@ final class StoreWriter {
         }
     }
 
-    private func process(_ batch: [WriteQueue.Entry], queue: WriteQueue) {
+    private func process(_ taken: [WriteQueue.Entry], queue: WriteQueue) {
+        var batch = taken
         let started = DispatchTime.now().uptimeNanoseconds
         cache.trimIfNeeded()
         batchNow = options.now()
@@ -100,6 +101,18 @@ final class StoreWriter {
                 for entry in batch {
                     tally.writes += entry.job.weight
                     answers.append(try perform(entry.job, &tally))
+                }
+                // Writes that arrived while these ran join this transaction (and its one fsync)
+                // instead of waiting for the next: with many connections each waiting for its
+                // answer, this is what lets batches grow. Not on a retry, which re-runs `batch`.
+                while !retried {
+                    let late = queue.takeLateArrivals(maxWeight: max(1, options.maxBatchSize) - tally.writes)
+                    if late.isEmpty { break }
+                    batch.append(contentsOf: late)
+                    for entry in late {
+                        tally.writes += entry.job.weight
+                        answers.append(try perform(entry.job, &tally))
+                    }
                 }
                 try flushPendingTouches()
                 try flushCounters()
@@ -240,6 +253,8 @@ final class StoreWriter {
             try s.bind(touch.channel.rawValue, at: 2)
             try s.bind(touch.lastMessageAt, at: 3)
             try s.run()
+            try sql.reopenConversation.bind(id, at: 1)
+            try sql.reopenConversation.run()
         }
         pendingTouches.removeAll(keepingCapacity: true)
     }

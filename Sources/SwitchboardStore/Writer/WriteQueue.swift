@@ -89,11 +89,27 @@ final class WriteQueue: @unchecked Sendable {
             condition.wait()
         }
         state.writerSleeping = false
+        return removeFirst(maxWeight: maxWeight, atLeastOne: true)
+    }
+
+    /// What was queued since the writer took its batch, up to `maxWeight` (possibly nothing):
+    /// the writer adds it to the transaction it has open, so that writes arriving while it works
+    /// share the coming COMMIT and its fsync instead of waiting for the next one. Never waits.
+    func takeLateArrivals(maxWeight: Int) -> [Entry] {
+        guard maxWeight > 0 else { return [] }
+        condition.lock()
+        defer { condition.unlock() }
+        return removeFirst(maxWeight: maxWeight, atLeastOne: false)
+    }
+
+    /// Takes the oldest entries up to `maxWeight` (the first one whatever its weight when
+    /// `atLeastOne`). Called with `condition` held.
+    private func removeFirst(maxWeight: Int, atLeastOne: Bool) -> [Entry] {
         var weight = 0
         var end = 0
         while end < state.entries.count {
             let next = state.entries[end].job.weight
-            if end > 0 && weight + next > maxWeight { break }
+            if (end > 0 || !atLeastOne) && weight + next > maxWeight { break }
             weight += next
             end += 1
         }
@@ -102,9 +118,9 @@ final class WriteQueue: @unchecked Sendable {
             state.entries = []
             return all
         }
-        let batch = Array(state.entries[..<end])
+        let taken = Array(state.entries[..<end])
         state.entries.removeFirst(end)
-        return batch
+        return taken
     }
 
     /// Stops accepting writes; the writer drains what is queued, then `takeBatch` returns nil.

@@ -8,7 +8,7 @@ final class WriterStatements {
     let findIdentity, insertContact, insertIdentity: Statement
     let loadContact, setDisplayName, setAttributes: Statement
     let findThreadKey, insertThreadKey: Statement
-    let loadConversation, findOpenConversation, insertConversation, touchConversation, resolveConversation: Statement
+    let loadConversation, findOpenConversation, insertConversation, touchConversation, reopenConversation, resolveConversation: Statement
     let insertMessage: Statement
     let addToCounter: Statement
     let insertQuarantine, upsertCheckpoint: Statement
@@ -55,10 +55,15 @@ final class WriterStatements {
             INSERT INTO conversations (id, contact_id, status, channel, created_at, last_message_at)
             VALUES (?1, ?2, 'open', ?3, ?4, ?4)
             """, purpose: "insert conversation")
+        // Two statements, so that the usual case (an open conversation) does not rewrite its
+        // entry in conversations_by_contact (contact_id, status): an UPDATE that sets an indexed
+        // column rewrites the index entry even when the value stays the same (one page per batch).
         touchConversation = try db.prepare("""
-            UPDATE conversations SET status = 'open', channel = ?2, last_message_at = max(last_message_at, ?3)
+            UPDATE conversations SET channel = ?2, last_message_at = max(last_message_at, ?3)
             WHERE id = ?1
             """, purpose: "update conversation's last message")
+        reopenConversation = try db.prepare(
+            "UPDATE conversations SET status = 'open' WHERE id = ?1 AND status <> 'open'", purpose: "reopen conversation")
         resolveConversation = try db.prepare(
             "UPDATE conversations SET status = 'resolved' WHERE id = ?1", purpose: "resolve conversation")
 
