@@ -375,9 +375,11 @@ extension Store {
 extension TaskRecord {
     init(row: Statement) throws(StoreError) {
         let id = row.string(at: 0) ?? ""
-        guard let channel = Channel(rawValue: row.string(at: 4) ?? ""), let state = State(rawValue: row.string(at: 6) ?? "") else {
-            throw StoreError(code: .corruptRow, purpose: "read task \(id)",
-                             message: "tasks.channel or tasks.state holds a value this build does not know")
+        guard let channel = Channel(rawValue: row.string(at: 4) ?? "") else {
+            throw .unknownValue("tasks.channel", row.string(at: 4), reading: "task \(id)")
+        }
+        guard let state = State(rawValue: row.string(at: 6) ?? "") else {
+            throw .unknownValue("tasks.state", row.string(at: 6), reading: "task \(id)")
         }
         self.init(id: id, conversationID: row.string(at: 1) ?? "", messageID: row.string(at: 2) ?? "",
                   queue: row.string(at: 3) ?? "", channel: channel, priority: Int(row.int64(at: 5) ?? 0), state: state,

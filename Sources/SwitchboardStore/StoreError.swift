@@ -82,6 +82,13 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         StoreError(code: .sqlite, purpose: purpose, message: message, sqliteCode: code, hint: hint(forSQLiteCode: code))
     }
 
+    /// A column of a stored row holds a value this build does not know (written by a newer one,
+    /// or edited by hand).
+    static func unknownValue(_ column: String, _ value: String?, reading what: String) -> StoreError {
+        StoreError(code: .corruptRow, purpose: "read \(what)",
+                   message: "\(column) holds '\(value ?? "NULL")', which this build does not know")
+    }
+
     static let closed = StoreError(code: .closed, purpose: "accept write", message: "the store is closed",
                                    hint: "the daemon is shutting down; retry after it restarts")
 

@@ -146,28 +146,25 @@ extension TaskRuntime {
     }
 
     func accept(agent: String, task taskID: String, reply: @escaping AgentReply) {
-        operate(reply) { [self] changes throws(AgentAPIError) in
-            try requireAgent(agent)
-            _ = try requireTask(taskID)
-            let at = now()
-            let actions = engine.offerAccepted(task: taskID, agent: agent, now: at)
-            if case .reject(_, _, let reason) = actions.first {
-                throw .conflict(reason, hint: "offers expire after the accept timeout; GET your assignments for what you hold")
-            }
-            changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "accepted", agentID: agent))
-            perform(actions, at: at, into: &changes)
-            return AgentJSON.task(live[taskID])
-        }
+        answerOffer(agent: agent, task: taskID, accepted: true, reply: reply)
     }
 
     func decline(agent: String, task taskID: String, reply: @escaping AgentReply) {
+        answerOffer(agent: agent, task: taskID, accepted: false, reply: reply)
+    }
+
+    /// An agent accepts or declines an offer made to them; anything else is a conflict.
+    private func answerOffer(agent: String, task taskID: String, accepted: Bool, reply: @escaping AgentReply) {
         operate(reply) { [self] changes throws(AgentAPIError) in
             try requireAgent(agent)
             _ = try requireTask(taskID)
             let at = now()
-            let actions = engine.offerDeclined(task: taskID, agent: agent, now: at)
-            if case .reject(_, _, let reason) = actions.first { throw .conflict(reason) }
-            changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "declined", agentID: agent))
+            let actions = accepted ? engine.offerAccepted(task: taskID, agent: agent, now: at)
+                                   : engine.offerDeclined(task: taskID, agent: agent, now: at)
+            if case .reject(_, _, let reason) = actions.first {
+                throw .conflict(reason, hint: "offers expire after the accept timeout; GET your assignments for what you hold")
+            }
+            changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: accepted ? "accepted" : "declined", agentID: agent))
             perform(actions, at: at, into: &changes)
             return AgentJSON.task(live[taskID])
         }

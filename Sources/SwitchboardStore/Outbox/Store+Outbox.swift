@@ -159,10 +159,7 @@ extension Store {
 extension OutboxEntry {
     init(row: Statement) throws(StoreError) {
         let id = row.string(at: 0) ?? ""
-        func corrupt(_ column: String, _ value: String?) -> StoreError {
-            StoreError(code: .corruptRow, purpose: "read outbox row \(id)",
-                       message: "\(column) holds '\(value ?? "NULL")', which this build does not know")
-        }
+        func corrupt(_ column: String, _ value: String?) -> StoreError { .unknownValue(column, value, reading: "outbox row \(id)") }
         guard let channel = Channel(rawValue: row.string(at: 4) ?? "") else { throw corrupt("outbox.channel", row.string(at: 4)) }
         guard let state = OutboxState(rawValue: row.string(at: 6) ?? "") else { throw corrupt("outbox.state", row.string(at: 6)) }
         var metadata = try JSONColumn.decodeObject(row.string(at: 19) ?? "{}", column: "messages.metadata")

@@ -12,8 +12,7 @@ extension StoredMessage {
     init(row: Statement) throws(StoreError) {
         let id = row.string(at: 0) ?? ""
         func corrupt(_ column: String, _ value: String?) -> StoreError {
-            StoreError(code: .corruptRow, purpose: "read message \(id)",
-                       message: "messages.\(column) holds '\(value ?? "NULL")', which this build does not know")
+            .unknownValue("messages.\(column)", value, reading: "message \(id)")
         }
         guard let channel = Channel(rawValue: row.string(at: 3) ?? "") else { throw corrupt("channel", row.string(at: 3)) }
         guard let direction = Direction(rawValue: row.string(at: 4) ?? "") else { throw corrupt("direction", row.string(at: 4)) }
