@@ -192,19 +192,21 @@ final class OutboxWorker: @unchecked Sendable {
         let attempt = entry.attempts + 1
         let result = decide(entry, attempt: attempt)
         let recorded = Self.wait { done in self.store.recordOutboxAttempt(id: entry.id, result: result, completion: done) }
+        let recordedState: OutboxState
         switch recorded {
         case .failure(let error):
             logger.error("could not record an attempt; the row stays pending", ["outbox_id": entry.id, "error": error.description])
             return nil
-        case .success(false):
+        case .success(nil):
             return nil
-        case .success(true):
-            break
+        case .success(let state?):
+            recordedState = state
         }
         switch result {
         case .sent(let providerID):
+            // `delivered` or `failed` here: the provider's receipt arrived before its answer to the send.
             logger.info("sent", ["outbox_id": entry.id, "message_id": entry.messageID, "adapter": entry.adapterID,
-                                         "attempt": String(attempt), "provider_id": providerID ?? "-"])
+                                 "attempt": String(attempt), "provider_id": providerID ?? "-", "state": recordedState.rawValue])
         case .retry(let at, let error):
             logger.warning("temporary failure; will retry", ["outbox_id": entry.id, "adapter": entry.adapterID,
                                                                        "attempt": String(attempt), "next_attempt_at": RFC3339.format(at), "reason": error])
