@@ -58,11 +58,18 @@ final class OutboxWorker: @unchecked Sendable {
         let workers = settings.workers
         running = workers + 1
         condition.unlock()
-        let dispatcher = Thread { [self] in dispatch() }
+        // Named for the OS too (ps -L, top -H), as docs/outbox.md calls them.
+        let dispatcher = Thread { [self] in
+            ThreadName.setCurrent("outbox-dispatch")
+            dispatch()
+        }
         dispatcher.name = "outbox-dispatch"
         dispatcher.start()
         for index in 0..<workers {
-            let thread = Thread { [self] in work() }
+            let thread = Thread { [self] in
+                ThreadName.setCurrent("outbox-\(index)")
+                work()
+            }
             thread.name = "outbox-\(index)"
             thread.start()
         }
@@ -76,10 +83,13 @@ final class OutboxWorker: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Applies a reloaded `outbox` section (policy and per-adapter limit; `workers` needs a restart).
+    /// Applies a reloaded `outbox` section (policy, per-adapter limit, poll interval); `workers`
+    /// keeps the number of threads started (a restart applies it; the reload says so).
     func update(_ new: OutboxSettings) {
         condition.lock()
+        let workers = settings.workers
         settings = new
+        settings.workers = workers
         woken = true
         condition.broadcast()
         condition.unlock()
