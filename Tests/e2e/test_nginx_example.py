@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 
@@ -52,7 +51,7 @@ class ExampleNginx:
     pointed at the daemon, and a throwaway certificate; nginx runs in the foreground as a child."""
 
     def __init__(self, directory: str, console_port: int):
-        from mail_helpers import free_port, wait_until
+        from mail_helpers import free_port, port_open, wait_until
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not os.path.exists(nginx) or not shutil.which("openssl"):
             pytest.skip("nginx or openssl is not installed (apt-get install nginx)")
@@ -81,15 +80,8 @@ class ExampleNginx:
                     f"       include {directory}/example.conf; }}\n")
         self.log = os.path.join(directory, "logs", "error.log")
         self.proc = subprocess.Popen([nginx, "-p", directory + "/", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait_until(lambda: self._up() or self.proc.poll() is not None, what="nginx")
+        wait_until(lambda: port_open(self.port) or self.proc.poll() is not None, what="nginx")
         assert self.proc.poll() is None, self.proc.stderr.read().decode()
-
-    def _up(self) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
 
     def connect(self) -> http.client.HTTPSConnection:
         ctx = ssl.create_default_context()

@@ -13,7 +13,7 @@ import pytest
 
 import sbharness as h
 import sms_helpers as s
-from mail_helpers import free_port, wait_until
+from mail_helpers import free_port, port_open, wait_until
 from outbox_helpers import FAST_OUTBOX, outbox_rows, reply, wait_state
 
 ACCOUNT = "AC" + "0" * 32
@@ -28,15 +28,7 @@ class ProviderMock:
         self.proc = subprocess.Popen([sys.executable, os.path.join(h.REPO_ROOT, "scripts", "sms-provider-mock.py"),
                                       "--port", str(self.port), "--log", self.log, "--script", self.script],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: self._up(), what="the provider mock")
-
-    def _up(self) -> bool:
-        import socket
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
+        wait_until(lambda: port_open(self.port), what="the provider mock")
 
     def answer_next(self, *responses: dict) -> None:
         with open(self.script, "w") as f:
@@ -88,6 +80,15 @@ def inbound_twilio(sms: s.SMSDaemon, text: str, frm: str) -> dict:
     assert r.status == 200, r
     sid = dict(params)["MessageSid"]
     return sms.message_row("tw", sid)
+
+
+def inbound_vonage(sms: s.SMSDaemon, text: str) -> str:
+    """A customer's SMS through the Vonage adapter, signed by the SDK; answers its conversation id."""
+    _, Auth = s.sdks()
+    params = s.vonage_sign(Auth, s.vonage_params(text=text), "sha256")
+    r = sms.request("POST", "/sms/vonage", s.form(list(params.items())), {"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 204, r
+    return sms.message_row("vn", params["messageId"])["conversation_id"]
 
 
 def twilio_status_callback(sms: s.SMSDaemon, message_sid: str, status: str, forged: bool = False) -> tuple[dict, bytes]:
@@ -170,13 +171,9 @@ def test_twilio_reply_retry_after_dead_letter_and_status_callbacks(daemon_factor
 
 
 def test_vonage_client_ref_and_signed_delivery_receipt(daemon_factory, provider):
-    _, Auth = s.sdks()
     sms = sms_daemon(daemon_factory, provider)
     d = sms.d
-    params = s.vonage_sign(Auth, s.vonage_params(text="Is the shop open on Sunday?"), "sha256")
-    assert sms.request("POST", "/sms/vonage", s.form(list(params.items())),
-                       {"Content-Type": "application/x-www-form-urlencoded"}).status == 204
-    cv = sms.message_row("vn", params["messageId"])["conversation_id"]
+    cv = inbound_vonage(sms, "Is the shop open on Sunday?")
     sent = reply(d, cv, {"text": "Yes, from 10 to 16 h. Grüße!", "author": "a"}).json()
     assert sent["adapter"] == "vn"
     row = wait_state(d, sent["message"], "sent")
@@ -228,13 +225,9 @@ def test_a_status_callback_that_overtakes_the_send_answer_is_kept_and_applied(da
 def test_a_vonage_receipt_that_overtakes_the_send_answer_is_applied(daemon_factory, provider):
     """Vonage, with our outbox id echoed as client-ref (the row is settled while still pending) and
     without it (kept until the message-id is recorded); a failure keeps Vonage's status."""
-    _, Auth = s.sdks()
     sms = sms_daemon(daemon_factory, provider)
     d = sms.d
-    params = s.vonage_sign(Auth, s.vonage_params(text="Did my order ship?"), "sha256")
-    assert sms.request("POST", "/sms/vonage", s.form(list(params.items())),
-                       {"Content-Type": "application/x-www-form-urlencoded"}).status == 204
-    cv = sms.message_row("vn", params["messageId"])["conversation_id"]
+    cv = inbound_vonage(sms, "Did my order ship?")
 
     def vonage_answer(message_id: str, callback: bytes) -> dict:
         return {"status": 200, "body": {"message-count": "1", "messages": [{"status": "0", "message-id": message_id}]},
