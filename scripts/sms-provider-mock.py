@@ -9,6 +9,12 @@ fields, and the time. Answers follow Twilio (`POST /2010-04-01/Accounts/{sid}/Me
 unless the script file (JSON, re-read at every request) says otherwise:
   {"responses": [{"status": 429, "headers": {"Retry-After": "2"}, "body": {...}}, ...]}
 answers are taken from the front of that list, one per request, until it is empty.
+
+A scripted answer may carry `"callback_first": {"url": …, "headers": {…}, "body": "…"}`: a status
+callback (a Twilio status callback, a Vonage delivery receipt) that the mock POSTs, and whose answer
+it waits for, BEFORE it answers the send request, as a provider may do when its callback overtakes
+its own API answer. The test prepares and signs it (with the providers' SDKs) for the message id it
+also scripts in `body`; the callback's HTTP status is logged with the request as `callback_status`.
 """
 import argparse
 import base64
@@ -16,11 +22,27 @@ import json
 import os
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 COUNTER = [0]
+
+
+def send_callback(callback: dict) -> int:
+    """POSTs a prepared status callback and answers its HTTP status (0 when it could not be sent)."""
+    request = urllib.request.Request(callback["url"], data=callback.get("body", "").encode(),
+                                     headers=callback.get("headers", {}), method="POST")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only: never an environment proxy
+    try:
+        with opener.open(request, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return 0
 
 
 def main():
@@ -54,9 +76,13 @@ def main():
                         with open(a.script + ".tmp", "w") as f:
                             json.dump(script, f)
                         os.replace(a.script + ".tmp", a.script)
+                entry = {"n": n, "at": time.time(), "method": "POST", "path": self.path, "user": user,
+                         "password": password, "form": {k: v if len(v) > 1 else v[0] for k, v in form.items()}}
+            if scripted is not None and scripted.get("callback_first"):
+                entry["callback_status"] = send_callback(scripted["callback_first"])
+            with LOCK:
                 with open(a.log, "a") as f:
-                    f.write(json.dumps({"n": n, "at": time.time(), "method": "POST", "path": self.path, "user": user,
-                                        "password": password, "form": {k: v if len(v) > 1 else v[0] for k, v in form.items()}}) + "\n")
+                    f.write(json.dumps(entry) + "\n")
             if scripted is not None:
                 status, headers, payload = scripted.get("status", 200), scripted.get("headers", {}), scripted.get("body", {})
             elif self.path.endswith("/Messages.json"):

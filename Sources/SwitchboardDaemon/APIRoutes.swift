@@ -171,7 +171,7 @@ enum StatusReport {
                 w.field("budget", configuration.ingest.backlogBudget)
             })
             w.field("store", object: { w in
-                w.field("path", configuration.store.path)
+                w.field("path", daemon.store.path)   // the one open: a changed store.path waits for a restart
                 if let stats {
                     w.field("bytes", stats.databaseBytes)
                     w.field("messages", stats.messages)
@@ -180,6 +180,18 @@ enum StatusReport {
                     w.field("quarantined", stats.quarantined)
                 }
             })
+            let pending = daemon.pendingRestart
+            if !pending.isEmpty {
+                w.field("restart_pending", array: { w in
+                    for change in pending {
+                        w.object { w in
+                            w.field("key", change.key)
+                            w.field("in_force", change.running)
+                            w.field("configured", change.configured)
+                        }
+                    }
+                })
+            }
             OutboxStatus.write(daemon, into: &w)
             let bound = daemon.boundAddresses
             w.field("listeners", array: { w in

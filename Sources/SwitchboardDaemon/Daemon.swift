@@ -49,6 +49,9 @@ public final class Daemon: @unchecked Sendable {
     var tasks: TaskRuntime? { agentServices.withLock { $0?.runtime } }
     /// Serializes start, reload and shutdown against each other.
     private let lifecycle = NSLock()
+    /// The values read only at start, as they are in force until the process ends (a reload
+    /// that changes them is told so: `ConfigurationChanges.needsRestart`).
+    public let inForce: RestartOnlySettings
 
     final class RunningListener: @unchecked Sendable {
         let name: String
@@ -81,6 +84,7 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         self.environment = environment
         self.running = Mutex(Running(configuration: configuration))
+        self.inForce = RestartOnlySettings(configuration)
         self.agentEvents = AgentEventHub(limit: configuration.agentAPI.maxEventStreams)
         // The outbox's parts find adapters through the daemon, which exists only after init.
         let ref = WeakDaemon()
@@ -101,6 +105,9 @@ public final class Daemon: @unchecked Sendable {
     }
 
     public var configuration: Configuration { running.withLock { $0.configuration } }
+
+    /// Keys of the loaded configuration that wait for a restart (empty when none).
+    public var pendingRestart: [RestartOnlyChange] { inForce.changes(to: RestartOnlySettings(configuration)) }
     public var state: String { running.withLock { $0.state } }
 
     /// The addresses the listeners are bound to (port 0 in the configuration becomes the real port).
@@ -328,12 +335,13 @@ public final class Daemon: @unchecked Sendable {
 
     /// Applies a configuration that loaded cleanly. Listeners that changed are rebound (a new one
     /// that cannot bind makes the whole reload fail and the old listeners keep serving); local
-    /// adapters are swapped in place; a store change is logged as needing a restart.
+    /// adapters are swapped in place; a key only a restart applies (`RestartOnlySettings`) is
+    /// logged as a warning, once per reload until the restart.
     public func reload(to new: Configuration) throws -> ConfigurationChanges {
         lifecycle.lock()
         defer { lifecycle.unlock() }
         let old = configuration
-        let changes = ConfigurationChanges(from: old, to: new)
+        let changes = ConfigurationChanges(from: old, to: new, inForce: inForce)
         // A classifier that cannot be built (model file unreadable or corrupt) rejects the reload.
         let decider = try installDecider(new)
         if let services = agentServices.withLock({ $0 }) {
@@ -404,7 +412,10 @@ public final class Daemon: @unchecked Sendable {
             listener.router.replace(makeRouter(listener: name, settings: listener.settings, ingest: listener.ingest, configuration: new))
         }
         outbox.update(new.outbox)
-        for sentence in changes.needsRestart { logger.warning(sentence) }
+        for change in changes.needsRestart {
+            logger.warning("reload cannot apply a change: \(change)",
+                           ["key": change.key, "in_force": change.running, "configured": change.configured])
+        }
         for id in changes.addedAdapters { logger.info("adapter added", ["adapter": id]) }
         for id in changes.changedAdapters { logger.info("adapter restarted with new settings", ["adapter": id]) }
         for id in changes.removedAdapters { logger.info("adapter removed", ["adapter": id]) }

@@ -20,7 +20,26 @@ enum Schema {
         Migration(name: "agents, tasks and outbox") { db throws(StoreError) in
             try db.execute(work, purpose: "create agent, task and outbox tables")
         },
+        Migration(name: "outbox early receipts") { db throws(StoreError) in
+            try db.execute(earlyReceipts, purpose: "create outbox_early_receipts")
+        },
     ])
+
+    /// Delivery receipts that came before the outbox recorded the provider's id they name (a
+    /// provider may call back before it answers the send request). Applied and removed when the
+    /// `sent` row with that id is recorded; bounded in count and age (`StoreOptions`). The rowid
+    /// is the arrival order: the oldest are dropped first.
+    static let earlyReceipts = """
+    CREATE TABLE outbox_early_receipts (
+        adapter_id   TEXT NOT NULL,
+        provider_id  TEXT NOT NULL,
+        outcome      TEXT NOT NULL CHECK (outcome IN ('delivered', 'failed')),
+        detail       TEXT,                          -- the provider's status and error code
+        parked_at    INTEGER NOT NULL,
+        UNIQUE (adapter_id, provider_id)            -- the first final answer stands
+    );
+    CREATE INDEX outbox_early_receipts_by_age ON outbox_early_receipts(parked_at);
+    """
 
     /// What happens after a message is stored: tasks for agents with their events (offers,
     /// assignments, SLA clocks), agents' status and API tokens, and the outbox that delivers

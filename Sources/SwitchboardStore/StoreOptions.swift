@@ -30,6 +30,13 @@ public struct StoreOptions: Sendable {
     /// When set, the database refuses to grow past this many bytes: a batch that would is
     /// failed as a whole with SQLITE_FULL (nothing acknowledged) instead of filling the disk.
     public var maxDatabaseBytes: Int64?
+    /// Delivery receipts that arrive before the outbox has recorded the provider's id of the send
+    /// they report (a provider may call back before it answers the send request) are kept until
+    /// that id is recorded: at most this many (the oldest go first) ...
+    public var earlyReceiptLimit: Int
+    /// ... and for at most this long. The race they cover lasts milliseconds to a send timeout;
+    /// the bounds keep receipts for messages sent by others (a shared provider account) from piling up.
+    public var earlyReceiptMaxAge: TimeInterval
     /// The clock for `received_at`, new ids and the continuation window. Tests inject their own.
     public var now: @Sendable () -> Date
 
@@ -40,6 +47,8 @@ public struct StoreOptions: Sendable {
                 readerConnections: Int = 4,
                 writerCacheLimit: Int = 100_000,
                 maxDatabaseBytes: Int64? = nil,
+                earlyReceiptLimit: Int = 10_000,
+                earlyReceiptMaxAge: TimeInterval = 60 * 60,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
@@ -48,6 +57,8 @@ public struct StoreOptions: Sendable {
         self.readerConnections = readerConnections
         self.writerCacheLimit = writerCacheLimit
         self.maxDatabaseBytes = maxDatabaseBytes
+        self.earlyReceiptLimit = earlyReceiptLimit
+        self.earlyReceiptMaxAge = earlyReceiptMaxAge
         self.now = now
     }
 }

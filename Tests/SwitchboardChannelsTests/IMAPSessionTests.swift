@@ -218,6 +218,24 @@ final class ScriptedIMAPServer: IMAPTransport {
         #expect(!issues.joined().contains("hunter2"))
     }
 
+    @Test(arguments: [
+        (#""password": "env:PW""#, "the password"),
+        (#""xoauth2_token_file": "/run/token""#, "the OAuth access token (XOAUTH2)"),
+    ])
+    func insecureTransportWarningsNameTheCredentialInUse(credential: String, named: String) throws {
+        let (s, issues) = Self.settings(#"{"url": "imap://127.0.0.1:1143", "starttls": false, "insecure_skip_verify": true, "username": "u", "#
+                                        + credential + "}")
+        #expect(issues.isEmpty)
+        let warnings = try #require(s).securityWarnings
+        #expect(warnings.count == 2)
+        #expect(warnings.allSatisfy { $0.contains(named) }, "\(warnings)")
+        #expect(warnings[1] == "STARTTLS is off (starttls: false): \(named) and the mail cross the network unencrypted")
+        if named != "the password" { #expect(!warnings.joined().contains("password")) }
+
+        let (safe, _) = Self.settings(#"{"url": "imaps://mail.example.com", "username": "u", "#  + credential + "}")
+        #expect(try #require(safe).securityWarnings.isEmpty)
+    }
+
     @Test func checkpointForm() {
         #expect(IMAPCheckpoint(stored: "1795347451:72") == IMAPCheckpoint(uidValidity: 1795347451, lastUID: 72))
         #expect(IMAPCheckpoint(uidValidity: 5, lastUID: 0).stored == "5:0")

@@ -398,6 +398,48 @@ private let stubRegistry = AdapterRegistry(types: [
         #expect(changes.needsRestart.count == 1)
     }
 
+    @Test func keysOnlyARestartAppliesAreNamedWithBothValues() throws {
+        let old = try load(base).get()
+        let new = try load("""
+        {"version": 1, "listeners": {"local": {"type": "unix"}, "web": {"type": "tcp", "port": 8080}},
+         "outbox": {"workers": 8, "per_adapter": 3}, "agent_api": {"max_event_streams": 50},
+         "adapters": {"local": {"type": "local", "max_body": "1MiB"}, "crm": {"type": "local", "channels": ["email"]}}}
+        """).get()
+        let changes = ConfigurationChanges(from: old, to: new)
+        #expect(changes.changedSections == ["outbox", "agent_api"])
+        #expect(changes.needsRestart == [
+            RestartOnlyChange(key: "outbox.workers", running: "4", configured: "8"),
+            RestartOnlyChange(key: "agent_api.max_event_streams", running: "1000", configured: "50"),
+        ])
+        #expect(changes.needsRestart[0].description
+            == "outbox.workers changed from 4 to 8, which only a restart applies; 4 stays in force until then")
+        // per_adapter applies on reload: not listed.
+        #expect(!changes.needsRestart.contains { $0.key == "outbox.per_adapter" })
+    }
+
+    @Test func restartOnlyKeysAreComparedWithTheValuesInForce() throws {
+        let started = try load(base).get()
+        let inForce = RestartOnlySettings(started)
+        let eight = try load(base.replacingOccurrences(of: #""version": 1,"#, with: #""version": 1, "outbox": {"workers": 8},"#)).get()
+        // A second reload of the same file still says the restart is pending ...
+        let again = ConfigurationChanges(from: eight, to: eight, inForce: inForce)
+        #expect(again.needsRestart.map(\.key) == ["outbox.workers"])
+        // ... and a file changed back to the running value says nothing.
+        let back = ConfigurationChanges(from: eight, to: started, inForce: inForce)
+        #expect(back.needsRestart.isEmpty)
+        #expect(back.changedSections == ["outbox"])
+    }
+
+    @Test func theStoresOwnKeysNeedARestart() throws {
+        let old = try load(base).get()
+        let new = try load(base.replacingOccurrences(of: #""version": 1,"#,
+                                                     with: #""version": 1, "store": {"synchronous": "normal", "continuation_window": "2h"},"#)).get()
+        #expect(ConfigurationChanges(from: old, to: new).needsRestart == [
+            RestartOnlyChange(key: "store.synchronous", running: "full", configured: "normal"),
+            RestartOnlyChange(key: "store.continuation_window", running: "1d", configured: "2h"),
+        ])
+    }
+
     @Test func aBadNewFileLeavesNothingToApply() {
         // The reload path: a new file that fails to load is reported and the old configuration stays.
         #expect(load("{\"version\": 1, \"adapters\": {\"local\": {\"type\": \"local\", \"max_body\": \"huge\"}}}").failure != nil)

@@ -231,6 +231,69 @@ def test_sighup_valid_config_is_applied(daemon_factory):
     assert d.running()
 
 
+def _outbox_threads(d: h.Daemon) -> int:
+    names = []
+    for tid in os.listdir(f"/proc/{d.pid}/task"):
+        try:
+            with open(f"/proc/{d.pid}/task/{tid}/comm") as f:
+                names.append(f.read().strip())
+        except FileNotFoundError:
+            pass
+    return sum(1 for n in names if re.fullmatch(r"outbox-\d+", n))
+
+
+def test_sighup_names_each_key_only_a_restart_applies(daemon_factory):
+    d = daemon_factory(outbox={"workers": 2}, agent_api={"max_event_streams": 1000})
+    assert _outbox_threads(d) == 2
+    cfg = json.loads(json.dumps(d.config))
+    cfg["outbox"] = {"workers": 6, "per_adapter": 3}     # per_adapter applies on reload; workers does not
+    cfg["agent_api"] = {"max_event_streams": 40}
+    d.rewrite_config(cfg)
+
+    # The file itself is fine: check-config accepts it without a word about restarts.
+    checked = h.cli("check-config", "--config", d.config_path)
+    assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked
+    assert "restart" not in checked.output.lower() and "warning" not in checked.output.lower(), checked
+
+    _, ready, log = _reload(d)
+    assert d.running()
+    warnings = [line for line in log.splitlines() if "reload cannot apply" in line]
+    assert len(warnings) == 2, log
+    for key, in_force, configured in (("outbox.workers", "2", "6"), ("agent_api.max_event_streams", "1000", "40")):
+        sentence = (f"reload cannot apply a change: {key} changed from {in_force} to {configured}, "
+                    f"which only a restart applies; {in_force} stays in force until then")
+        line = next((w for w in warnings if sentence in w), None)
+        assert line is not None, log
+        assert re.search(rf'in_force[=:]"?{in_force}\b', line) and re.search(rf'configured[=:]"?{configured}\b', line), line
+        assert re.search(r"(?i)warn", line), line
+    assert "per_adapter" not in "".join(warnings)
+    assert "restart needed to apply outbox.workers, agent_api.max_event_streams" in ready.fields.get("STATUS", ""), ready.raw
+    pending = d.get("/v1/status").json()["restart_pending"]
+    assert pending == [{"key": "outbox.workers", "in_force": "2", "configured": "6"},
+                       {"key": "agent_api.max_event_streams", "in_force": "1000", "configured": "40"}], pending
+    # The old value is what runs: still two sending threads.
+    assert _outbox_threads(d) == 2
+
+    # Every reload until the restart says it again; a file set back to the running values is quiet.
+    _, _, log = _reload(d)
+    assert "reload cannot apply a change: outbox.workers changed from 2 to 6" in log, log
+    cfg["outbox"] = {"workers": 2, "per_adapter": 3}
+    cfg["agent_api"] = {"max_event_streams": 1000}
+    d.rewrite_config(cfg)
+    _, ready, log = _reload(d)
+    assert "reload cannot apply" not in log, log
+    assert "restart needed" not in ready.fields.get("STATUS", "")
+    assert "restart_pending" not in d.get("/v1/status").json()
+
+    # After a restart the new values are the running ones.
+    cfg["outbox"] = {"workers": 6}
+    d.rewrite_config(cfg)
+    d.stop()
+    d.start()
+    assert _outbox_threads(d) == 6
+    assert "restart_pending" not in d.get("/v1/status").json()
+
+
 def test_same_id_from_two_adapters_are_two_messages(daemon_factory):
     d = daemon_factory(adapters={"local": {"type": "local", "listener": "local"},
                                  "crm": {"type": "local", "listener": "local"}})

@@ -13,7 +13,7 @@ import pytest
 
 import sbharness as h
 import sms_helpers as s
-from mail_helpers import free_port, wait_until
+from mail_helpers import free_port, port_open, wait_until
 from outbox_helpers import FAST_OUTBOX, outbox_rows, reply, wait_state
 
 ACCOUNT = "AC" + "0" * 32
@@ -28,15 +28,7 @@ class ProviderMock:
         self.proc = subprocess.Popen([sys.executable, os.path.join(h.REPO_ROOT, "scripts", "sms-provider-mock.py"),
                                       "--port", str(self.port), "--log", self.log, "--script", self.script],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: self._up(), what="the provider mock")
-
-    def _up(self) -> bool:
-        import socket
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
+        wait_until(lambda: port_open(self.port), what="the provider mock")
 
     def answer_next(self, *responses: dict) -> None:
         with open(self.script, "w") as f:
@@ -90,12 +82,42 @@ def inbound_twilio(sms: s.SMSDaemon, text: str, frm: str) -> dict:
     return sms.message_row("tw", sid)
 
 
-def twilio_status(sms: s.SMSDaemon, message_sid: str, status: str, forged: bool = False) -> h.Response:
+def inbound_vonage(sms: s.SMSDaemon, text: str) -> str:
+    """A customer's SMS through the Vonage adapter, signed by the SDK; answers its conversation id."""
+    _, Auth = s.sdks()
+    params = s.vonage_sign(Auth, s.vonage_params(text=text), "sha256")
+    r = sms.request("POST", "/sms/vonage", s.form(list(params.items())), {"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 204, r
+    return sms.message_row("vn", params["messageId"])["conversation_id"]
+
+
+def twilio_status_callback(sms: s.SMSDaemon, message_sid: str, status: str, forged: bool = False) -> tuple[dict, bytes]:
+    """A Twilio status callback signed by the SDK: (headers, form body)."""
     RequestValidator, _ = s.sdks()
     params = [("MessageSid", message_sid), ("MessageStatus", status), ("AccountSid", ACCOUNT), ("To", "+14155550123")]
     token = "wrong-token" if forged else s.TWILIO_TOKEN
     sig = RequestValidator(token).compute_signature(sms.url("/sms/twilio/status"), dict(params))
-    return sms.request("POST", "/sms/twilio/status", s.form(params), s.twilio_headers(sig))
+    return s.twilio_headers(sig), s.form(params)
+
+
+def twilio_status(sms: s.SMSDaemon, message_sid: str, status: str, forged: bool = False) -> h.Response:
+    headers, body = twilio_status_callback(sms, message_sid, status, forged)
+    return sms.request("POST", "/sms/twilio/status", body, headers)
+
+
+def vonage_dlr(message_id: str, status: str, client_ref: str | None, secret: str = s.VONAGE_SECRET) -> bytes:
+    """A Vonage delivery receipt signed by the SDK (sha256), form-encoded."""
+    _, Auth = s.sdks()
+    dlr = {"msisdn": "447700900123", "to": "ExampleCo", "messageId": message_id, "status": status, "err-code": "0",
+           "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "timestamp": str(int(time.time())),
+           "nonce": s.sid("n-"), "api-key": "abcd1234"}
+    if client_ref is not None:
+        dlr["client-ref"] = client_ref
+    return s.form(list(s.vonage_sign(Auth, dlr, "sha256", secret=secret).items()))
+
+
+def vonage_status(sms: s.SMSDaemon, body: bytes) -> h.Response:
+    return sms.request("POST", "/sms/vonage/status", body, {"Content-Type": "application/x-www-form-urlencoded"})
 
 
 def test_twilio_reply_retry_after_dead_letter_and_status_callbacks(daemon_factory, provider):
@@ -149,13 +171,9 @@ def test_twilio_reply_retry_after_dead_letter_and_status_callbacks(daemon_factor
 
 
 def test_vonage_client_ref_and_signed_delivery_receipt(daemon_factory, provider):
-    _, Auth = s.sdks()
     sms = sms_daemon(daemon_factory, provider)
     d = sms.d
-    params = s.vonage_sign(Auth, s.vonage_params(text="Is the shop open on Sunday?"), "sha256")
-    assert sms.request("POST", "/sms/vonage", s.form(list(params.items())),
-                       {"Content-Type": "application/x-www-form-urlencoded"}).status == 204
-    cv = sms.message_row("vn", params["messageId"])["conversation_id"]
+    cv = inbound_vonage(sms, "Is the shop open on Sunday?")
     sent = reply(d, cv, {"text": "Yes, from 10 to 16 h. Grüße!", "author": "a"}).json()
     assert sent["adapter"] == "vn"
     row = wait_state(d, sent["message"], "sent")
@@ -165,17 +183,76 @@ def test_vonage_client_ref_and_signed_delivery_receipt(daemon_factory, provider)
     assert (f["api_key"], f["api_secret"], f["from"], f["to"]) == ("abcd1234", "vonage-api-secret", "ExampleCo", "447700900123")
     assert f["client-ref"] == sent["outbox"] and f["text"] == "Yes, from 10 to 16 h. Grüße!"
 
-    dlr = {"msisdn": "447700900123", "to": "ExampleCo", "messageId": row["delivery"]["provider_id"], "status": "delivered",
-           "err-code": "0", "client-ref": sent["outbox"], "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-           "timestamp": str(int(time.time())), "nonce": "n-1", "api-key": "abcd1234"}
-    forged = s.vonage_sign(Auth, dlr, "sha256", secret="not-the-secret")
-    assert sms.request("POST", "/sms/vonage/status", s.form(list(forged.items())),
-                       {"Content-Type": "application/x-www-form-urlencoded"}).status == 403
+    provider_id = row["delivery"]["provider_id"]
+    assert vonage_status(sms, vonage_dlr(provider_id, "delivered", sent["outbox"], secret="not-the-secret")).status == 403
     assert d.get(f"/v1/messages/{sent['message']}").json()["delivery"]["state"] == "sent"
-    signed = s.vonage_sign(Auth, dlr, "sha256")
-    assert sms.request("POST", "/sms/vonage/status", s.form(list(signed.items())),
-                       {"Content-Type": "application/x-www-form-urlencoded"}).status == 204
+    assert vonage_status(sms, vonage_dlr(provider_id, "delivered", sent["outbox"])).status == 204
     assert d.get(f"/v1/messages/{sent['message']}").json()["delivery"]["state"] == "delivered"
+
+
+def test_a_status_callback_that_overtakes_the_send_answer_is_kept_and_applied(daemon_factory, provider):
+    """Twilio may call the status callback before it answers the send request: the receipt finds
+    no row with that SID yet, is kept in the store, and settles the row when the SID is recorded."""
+    sms = sms_daemon(daemon_factory, provider)
+    d = sms.d
+    cv = inbound_twilio(sms, "Has my refund gone out?", "+14155550123")["conversation_id"]
+
+    message_sid = s.sid("SM")
+    headers, body = twilio_status_callback(sms, message_sid, "delivered")
+    provider.answer_next({"status": 201, "body": {"sid": message_sid, "status": "queued"},
+                          "callback_first": {"url": sms.url("/sms/twilio/status"), "headers": headers, "body": body.decode()}})
+    size = d.stderr_size()
+    sent = reply(d, cv, {"text": "Yes, it went out this morning.", "author": "a"}).json()
+    row = wait_state(d, sent["message"], "delivered")
+    (req,) = provider.requests()
+    # The daemon answered the callback (after its COMMIT) before it had the SID: kept, not dropped.
+    assert req["callback_status"] == 204
+    assert row["delivery"]["provider_id"] == message_sid and row["delivery"]["attempts"] == 1
+    log = d.stderr_since(size)
+    assert "delivery receipt before its send was recorded; kept until it is" in log and message_sid in log
+    assert "Yes, it went out" not in log
+    metrics = d.get("/metrics").text
+    assert h.metric_value(metrics, "switchboard_outbox_early_receipts") == 0
+    assert 'switchboard_sms_delivery_receipts_total{adapter="tw",outcome="early"} 1' in metrics
+
+    # Later news never takes it back: a late "sent", a repeat, a "failed" all leave it delivered.
+    for status in ("sent", "delivered", "failed"):
+        assert twilio_status(sms, message_sid, status).status == 204
+    assert d.get(f"/v1/messages/{sent['message']}").json()["delivery"]["state"] == "delivered"
+    assert [r["id"] for r in outbox_rows(d, "delivered")] == [sent["outbox"]]
+
+
+def test_a_vonage_receipt_that_overtakes_the_send_answer_is_applied(daemon_factory, provider):
+    """Vonage, with our outbox id echoed as client-ref (the row is settled while still pending) and
+    without it (kept until the message-id is recorded); a failure keeps Vonage's status."""
+    sms = sms_daemon(daemon_factory, provider)
+    d = sms.d
+    cv = inbound_vonage(sms, "Did my order ship?")
+
+    def vonage_answer(message_id: str, callback: bytes) -> dict:
+        return {"status": 200, "body": {"message-count": "1", "messages": [{"status": "0", "message-id": message_id}]},
+                "callback_first": {"url": sms.url("/sms/vonage/status"),
+                                   "headers": {"Content-Type": "application/x-www-form-urlencoded"}, "body": callback.decode()}}
+
+    # The outbox id is chosen at enqueue, so the echoed client-ref can only be scripted afterwards:
+    # hold the first attempt with a 503 (Retry-After 2), then script the answer with its receipt.
+    provider.answer_next({"status": 503, "headers": {"Retry-After": "2"}, "body": {"message": "busy"}})
+    with_ref = reply(d, cv, {"text": "It ships today.", "author": "a"}).json()
+    wait_until(lambda: len(provider.requests()) == 1, what="the first attempt")
+    provider.answer_next(vonage_answer("vn-early-1", vonage_dlr("vn-early-1", "delivered", with_ref["outbox"])))
+    row = wait_state(d, with_ref["message"], "delivered")
+    assert provider.requests()[1]["callback_status"] == 204
+    assert row["delivery"]["provider_id"] == "vn-early-1" and row["delivery"]["attempts"] == 2
+    assert "last_error" not in row["delivery"]  # the 503 is history once it is delivered
+
+    provider.answer_next(vonage_answer("vn-early-2", vonage_dlr("vn-early-2", "expired", None)))
+    without_ref = reply(d, cv, {"text": "Tracking follows.", "author": "a"}).json()
+    row = wait_state(d, without_ref["message"], "failed")
+    assert provider.requests()[2]["callback_status"] == 204
+    assert "vonage status expired" in row["delivery"]["last_error"]
+    # A late "accepted" does not take it back to sent.
+    assert vonage_status(sms, vonage_dlr("vn-early-2", "accepted", None)).status == 204
+    assert d.get(f"/v1/messages/{without_ref['message']}").json()["delivery"]["state"] == "failed"
 
 
 def test_a_customer_who_texted_stop_gets_no_sms(daemon_factory, provider):

@@ -48,13 +48,8 @@ public final class IMAPAdapter: ChannelAdapter {
                 throw IMAPAdapterStartError(adapterID: id, reason: "xoauth2_token_file \(file) cannot be read")
             }
         }
-        if settings.tls.insecureSkipVerify {
-            context.logger.warning("TLS certificate checks are OFF for this adapter (insecure_skip_verify): anyone on the network path can read the mail and the password",
-                                   ["adapter": id, "server": settings.serverURL])
-        }
-        if settings.security == .plaintext {
-            context.logger.warning("STARTTLS is off (starttls: false): the password and the mail cross the network unencrypted",
-                                   ["adapter": id, "server": settings.serverURL])
+        for warning in settings.securityWarnings {
+            context.logger.warning(warning, ["adapter": id, "server": settings.serverURL])
         }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else {

@@ -25,7 +25,7 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
         case implicitTLS = "tls"
         /// imap:// with STARTTLS required before login.
         case startTLS = "starttls"
-        /// imap:// without TLS (`"starttls": false`): the password crosses the network in clear.
+        /// imap:// without TLS (`"starttls": false`): the credential crosses the network in clear.
         case plaintext
     }
 
@@ -48,6 +48,14 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
         case password(SecretReference, mechanism: String?)
         /// An OAuth 2 bearer token read from this file at every connection.
         case xoauth2(tokenFile: String)
+
+        /// What the login sends, as warnings name it (never the secret itself).
+        public var credentialName: String {
+            switch self {
+            case .password: "the password"
+            case .xoauth2: "the OAuth access token (XOAUTH2)"
+            }
+        }
     }
 
     /// `scheme://host:port/` as libcurl connects to it (no credentials, no mailbox).
@@ -115,6 +123,20 @@ public struct IMAPAdapterSettings: AdapterSettings, Hashable {
         parse: IMAPAdapterSettings.parse,
         make: { settings, context in IMAPAdapter(settings: settings, context: context) }
     )
+
+    /// What an admin must hear at every start about this adapter's transport security, naming
+    /// the credential actually used (a password, or an OAuth token for XOAUTH2).
+    public var securityWarnings: [String] {
+        let credential = authentication.credentialName
+        var warnings: [String] = []
+        if tls.insecureSkipVerify {
+            warnings.append("TLS certificate checks are OFF for this adapter (insecure_skip_verify): anyone on the network path can read the mail and \(credential)")
+        }
+        if security == .plaintext {
+            warnings.append("STARTTLS is off (starttls: false): \(credential) and the mail cross the network unencrypted")
+        }
+        return warnings
+    }
 
     public static func parse(_ reader: ConfigReader) -> IMAPAdapterSettings? {
         let urlText = reader.string("url", required: true, hint: "imaps://imap.example.com or imap://imap.example.com/INBOX")

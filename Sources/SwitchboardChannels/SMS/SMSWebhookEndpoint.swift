@@ -35,6 +35,7 @@ public final class SMSWebhookEndpoint: Sendable {
         let optIns = Atomic<Int>(0)
         let receiptsApplied = Atomic<Int>(0)
         let receiptsIgnored = Atomic<Int>(0)
+        let receiptsParked = Atomic<Int>(0)
         let signatureFailures = Mutex<[String: Int]>([:])
 
         func count(_ outcome: IngestOutcome) {
@@ -196,7 +197,8 @@ public final class SMSWebhookEndpoint: Sendable {
 
     // MARK: Delivery receipts
 
-    /// Applies a signed delivery receipt to the outbox row it names and answers `success` after
+    /// Applies a signed delivery receipt to the outbox row it names (or keeps it until the send it
+    /// reports is recorded: a provider may call back before answering the send) and answers `success` after
     /// the COMMIT (503 when the store fails, so that the provider sends it again). States that are
     /// not final (queued, sent) change nothing and are answered at once.
     func applyReceipt(_ receipt: SMSDeliveryReceipt, outboxID: String?, success: HTTPResponse, responder: HTTPResponder) {
@@ -214,10 +216,22 @@ public final class SMSWebhookEndpoint: Sendable {
                                    outcome: outcome, detail: detail)
         store.applyOutboxReceipt(update) { [counters, logger, adapterID] result in
             switch result {
-            case .success(let changed):
-                if changed == nil { counters.receiptsIgnored.add(1, ordering: .relaxed) } else { counters.receiptsApplied.add(1, ordering: .relaxed) }
-                logger.info("delivery receipt", ["adapter": adapterID, "provider_id": receipt.providerMessageID,
-                                                 "status": receipt.providerStatus, "outbox_id": changed ?? "-"])
+            case .success(let outcome):
+                switch outcome {
+                case .applied(let outboxID):
+                    counters.receiptsApplied.add(1, ordering: .relaxed)
+                    logger.info("delivery receipt", ["adapter": adapterID, "provider_id": receipt.providerMessageID,
+                                                     "status": receipt.providerStatus, "outbox_id": outboxID])
+                case .parked(let dropped):
+                    counters.receiptsParked.add(1, ordering: .relaxed)
+                    logger.info("delivery receipt before its send was recorded; kept until it is",
+                                ["adapter": adapterID, "provider_id": receipt.providerMessageID, "status": receipt.providerStatus,
+                                 "dropped_oldest": String(dropped)])
+                case .ignored:
+                    counters.receiptsIgnored.add(1, ordering: .relaxed)
+                    logger.info("delivery receipt", ["adapter": adapterID, "provider_id": receipt.providerMessageID,
+                                                     "status": receipt.providerStatus, "outbox_id": "-"])
+                }
                 responder.send(success)
             case .failure(let error):
                 counters.failed.add(1, ordering: .relaxed)
@@ -249,9 +263,10 @@ public final class SMSWebhookEndpoint: Sendable {
                 sample("failed", counters.failed.load(ordering: .relaxed)),
                 sample("concat_part", counters.concatParts.load(ordering: .relaxed)),
             ]),
-            MetricFamily(name: "switchboard_sms_delivery_receipts_total", help: "Signed delivery receipts, by whether they changed an outbox row.", kind: .counter, samples: [
+            MetricFamily(name: "switchboard_sms_delivery_receipts_total", help: "Signed delivery receipts, by whether they changed an outbox row (early: kept until the send it reports is recorded).", kind: .counter, samples: [
                 .init(labels: [a, ("outcome", "applied")], value: Double(counters.receiptsApplied.load(ordering: .relaxed))),
                 .init(labels: [a, ("outcome", "ignored")], value: Double(counters.receiptsIgnored.load(ordering: .relaxed))),
+                .init(labels: [a, ("outcome", "early")], value: Double(counters.receiptsParked.load(ordering: .relaxed))),
             ]),
             MetricFamily(name: "switchboard_sms_opt_changes_total", help: "STOP / START keywords received, by direction.", kind: .counter, samples: [
                 .init(labels: [a, ("change", "opt_out")], value: Double(counters.optOuts.load(ordering: .relaxed))),

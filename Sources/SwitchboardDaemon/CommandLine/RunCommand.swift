@@ -120,7 +120,9 @@ final class DaemonRunner: @unchecked Sendable {
     private func readyStatus(_ daemon: Daemon) -> String {
         let configuration = daemon.configuration
         let adapters = configuration.adapters.filter(\.enabled).count
+        let pending = daemon.pendingRestart.map(\.key)
         return "serving \(adapters) adapter(s) on \(configuration.listeners.count) listener(s)"
+            + (pending.isEmpty ? "" : "; restart needed to apply \(pending.joined(separator: ", "))")
     }
 
     /// Pings systemd's watchdog at half its interval, but only while the daemon's loops make

@@ -6,8 +6,9 @@ import SwitchboardCore
 ///
 /// An adapter counts as changed when its entry's canonical JSON differs or when a listener it
 /// receives on changed; only added, removed and changed adapters are (re)started or stopped.
-/// Changes to `store.path` cannot be applied to a running daemon: they are listed in
-/// `needsRestart` so the daemon can log that a restart is required.
+/// Values read only at start (`RestartOnlySettings`: the store, `outbox.workers`,
+/// `agent_api.max_event_streams`) cannot be applied to a running daemon: the ones that differ
+/// from those in force are listed in `needsRestart` so the daemon can say that a restart is required.
 public struct ConfigurationChanges: Sendable, Hashable {
     public var addedAdapters: [String] = []
     public var removedAdapters: [String] = []
@@ -16,17 +17,20 @@ public struct ConfigurationChanges: Sendable, Hashable {
     public var addedListeners: [String] = []
     public var removedListeners: [String] = []
     public var changedListeners: [String] = []
-    /// Top-level sections whose values differ: "store", "limits", "ingest", "log", "shutdown_timeout".
+    /// Top-level sections whose values differ: "store", "limits", "ingest", "log", "classifier",
+    /// "outbox", "shutdown_timeout", "agent_api".
     public var changedSections: [String] = []
-    /// Changes only a restart applies, as sentences for the log.
-    public var needsRestart: [String] = []
+    /// Keys whose new value only a restart applies (compared with the values in force).
+    public var needsRestart: [RestartOnlyChange] = []
 
     public var isEmpty: Bool {
         addedAdapters.isEmpty && removedAdapters.isEmpty && changedAdapters.isEmpty && addedListeners.isEmpty
             && removedListeners.isEmpty && changedListeners.isEmpty && changedSections.isEmpty
     }
 
-    public init(from old: Configuration, to new: Configuration) {
+    /// `inForce`: what the running daemon started with (default: `old`, for a daemon that has not
+    /// been reloaded since it started).
+    public init(from old: Configuration, to new: Configuration, inForce: RestartOnlySettings? = nil) {
         for name in new.listeners.keys.sorted() {
             if let previous = old.listeners[name] {
                 if previous != new.listeners[name] { changedListeners.append(name) }
@@ -59,11 +63,7 @@ public struct ConfigurationChanges: Sendable, Hashable {
         if old.classifier != new.classifier { changedSections.append("classifier") }
         if old.outbox != new.outbox { changedSections.append("outbox") }
         if old.shutdownTimeout != new.shutdownTimeout { changedSections.append("shutdown_timeout") }
-        if old.store.path != new.store.path {
-            needsRestart.append("store.path changed from \(old.store.path) to \(new.store.path); the daemon keeps using the old database until it is restarted")
-        }
-        if old.store.synchronous != new.store.synchronous {
-            needsRestart.append("store.synchronous changed; it applies after a restart")
-        }
+        if old.agentAPI != new.agentAPI { changedSections.append("agent_api") }
+        needsRestart = (inForce ?? RestartOnlySettings(old)).changes(to: RestartOnlySettings(new))
     }
 }

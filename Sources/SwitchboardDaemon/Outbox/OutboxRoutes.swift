@@ -169,6 +169,7 @@ enum OutboxStatus {
                 w.field("pending", counts.pending)
                 w.field("dead", counts.dead)
             }
+            if let early = try? daemon.store.earlyReceiptCount() { w.field("early_receipts", early) }
             w.field("in_flight", snapshot.inFlight)
             w.field("sent_since_start", totals.sent)
             w.field("retries_since_start", totals.retries)
@@ -201,6 +202,8 @@ enum OutboxStatus {
         return [
             .single("switchboard_outbox_pending", "Outbound messages waiting for their first or next attempt.", .gauge, Double(counts?.pending ?? 0)),
             .single("switchboard_outbox_dead", "Outbound messages on the dead-letter list.", .gauge, Double(counts?.dead ?? 0)),
+            .single("switchboard_outbox_early_receipts", "Delivery receipts kept until the send they report is recorded.", .gauge,
+                    Double((try? daemon.store.earlyReceiptCount()) ?? 0)),
             .single("switchboard_outbox_in_flight", "Delivery attempts running now.", .gauge, Double(snapshot.inFlight)),
             MetricFamily(name: "switchboard_outbox_attempts_total", help: "Delivery attempts since start, by adapter and outcome.",
                          kind: .counter, samples: attempts),

@@ -58,11 +58,18 @@ final class OutboxWorker: @unchecked Sendable {
         let workers = settings.workers
         running = workers + 1
         condition.unlock()
-        let dispatcher = Thread { [self] in dispatch() }
+        // Named for the OS too (ps -L, top -H), as docs/outbox.md calls them.
+        let dispatcher = Thread { [self] in
+            ThreadName.setCurrent("outbox-dispatch")
+            dispatch()
+        }
         dispatcher.name = "outbox-dispatch"
         dispatcher.start()
         for index in 0..<workers {
-            let thread = Thread { [self] in work() }
+            let thread = Thread { [self] in
+                ThreadName.setCurrent("outbox-\(index)")
+                work()
+            }
             thread.name = "outbox-\(index)"
             thread.start()
         }
@@ -76,10 +83,13 @@ final class OutboxWorker: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Applies a reloaded `outbox` section (policy and per-adapter limit; `workers` needs a restart).
+    /// Applies a reloaded `outbox` section (policy, per-adapter limit, poll interval); `workers`
+    /// keeps the number of threads started (a restart applies it; the reload says so).
     func update(_ new: OutboxSettings) {
         condition.lock()
+        let workers = settings.workers
         settings = new
+        settings.workers = workers
         woken = true
         condition.broadcast()
         condition.unlock()
@@ -192,19 +202,21 @@ final class OutboxWorker: @unchecked Sendable {
         let attempt = entry.attempts + 1
         let result = decide(entry, attempt: attempt)
         let recorded = Self.wait { done in self.store.recordOutboxAttempt(id: entry.id, result: result, completion: done) }
+        let recordedState: OutboxState
         switch recorded {
         case .failure(let error):
             logger.error("could not record an attempt; the row stays pending", ["outbox_id": entry.id, "error": error.description])
             return nil
-        case .success(false):
+        case .success(nil):
             return nil
-        case .success(true):
-            break
+        case .success(let state?):
+            recordedState = state
         }
         switch result {
         case .sent(let providerID):
+            // `delivered` or `failed` here: the provider's receipt arrived before its answer to the send.
             logger.info("sent", ["outbox_id": entry.id, "message_id": entry.messageID, "adapter": entry.adapterID,
-                                         "attempt": String(attempt), "provider_id": providerID ?? "-"])
+                                 "attempt": String(attempt), "provider_id": providerID ?? "-", "state": recordedState.rawValue])
         case .retry(let at, let error):
             logger.warning("temporary failure; will retry", ["outbox_id": entry.id, "adapter": entry.adapterID,
                                                                        "attempt": String(attempt), "next_attempt_at": RFC3339.format(at), "reason": error])

@@ -1,24 +1,6 @@
 import Foundation
 import SwitchboardCore
 
-/// Where an outbox row stands. `pending` rows are waiting for their first or next attempt; the
-/// others are final for the worker (`sent` may still become `delivered` or `failed` through a
-/// provider's delivery receipt; `dead` waits for an admin's re-queue).
-public enum OutboxState: String, Sendable, Hashable, CaseIterable {
-    case pending, sent, delivered, failed, dead
-
-    /// The state shown on the message (`messages.delivery_state`).
-    public var deliveryState: DeliveryState {
-        switch self {
-        case .pending: .queued
-        case .sent: .sent
-        case .delivered: .delivered
-        case .failed: .failed
-        case .dead: .dead
-        }
-    }
-}
-
 /// What to enqueue: the message, the key that makes a repeated enqueue return the original
 /// (`auto:<inbound message id>`, `reply:<conversation>:<client key>`), and the ids chosen
 /// before the write so that an email's Message-ID can be derived from the outbox id.
@@ -125,6 +107,20 @@ public struct OutboxReceipt: Sendable, Hashable {
         self.outcome = outcome
         self.detail = detail
     }
+}
+
+/// What a delivery receipt came to in the store.
+public enum OutboxReceiptResult: Sendable, Hashable {
+    /// The row it names changed state.
+    case applied(outboxID: String)
+    /// No row has the provider's id yet: the send's acceptance is not recorded (the provider
+    /// called back before answering our request, or before we committed its answer). The receipt
+    /// is kept (`outbox_early_receipts`, bounded by `StoreOptions.earlyReceiptLimit` and
+    /// `earlyReceiptMaxAge`) and applied when the row records that id. `dropped`: the oldest kept
+    /// receipts removed to stay within those bounds by this write.
+    case parked(dropped: Int)
+    /// Nothing to do: the row is already settled, or the receipt names nothing usable.
+    case ignored
 }
 
 /// Counts for status and metrics, from the counters table (no scan).

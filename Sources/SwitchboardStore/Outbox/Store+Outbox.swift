@@ -28,23 +28,26 @@ extension Store {
         return try result.get()[0]
     }
 
-    /// Records what an attempt came to; false when the row was no longer pending.
+    /// Records what an attempt came to; answers the row's state after it (a `sent` may come back
+    /// `delivered` or `failed` when the provider's receipt arrived first), nil when the row was no
+    /// longer pending.
     public func recordOutboxAttempt(id: String, result: OutboxAttemptResult,
-                                    completion: @escaping @Sendable (Result<Bool, StoreError>) -> Void) {
+                                    completion: @escaping @Sendable (Result<OutboxState?, StoreError>) -> Void) {
         write({ writer throws(StoreError) in try writer.recordAttempt(outboxID: id, result: result) }, completion: completion)
     }
 
-    public func recordOutboxAttempt(id: String, result: OutboxAttemptResult) async throws(StoreError) -> Bool {
+    public func recordOutboxAttempt(id: String, result: OutboxAttemptResult) async throws(StoreError) -> OutboxState? {
         try await write { writer throws(StoreError) in try writer.recordAttempt(outboxID: id, result: result) }
     }
 
-    /// Applies a delivery receipt; answers the outbox id it changed, or nil (unknown, or already
-    /// final: receipts repeat and arrive out of order).
-    public func applyOutboxReceipt(_ receipt: OutboxReceipt) async throws(StoreError) -> String? {
+    /// Applies a delivery receipt: to the row it names, or kept until the row records the
+    /// provider's id (receipts can overtake the send's answer), or ignored (already final:
+    /// receipts repeat and arrive out of order).
+    public func applyOutboxReceipt(_ receipt: OutboxReceipt) async throws(StoreError) -> OutboxReceiptResult {
         try await write { writer throws(StoreError) in try writer.applyReceipt(receipt) }
     }
 
-    public func applyOutboxReceipt(_ receipt: OutboxReceipt, completion: @escaping @Sendable (Result<String?, StoreError>) -> Void) {
+    public func applyOutboxReceipt(_ receipt: OutboxReceipt, completion: @escaping @Sendable (Result<OutboxReceiptResult, StoreError>) -> Void) {
         write({ writer throws(StoreError) in try writer.applyReceipt(receipt) }, completion: completion)
     }
 
@@ -120,6 +123,14 @@ extension Store {
                 if name == "outbox_pending" { counts.pending = value } else { counts.dead = value }
             }
             return counts
+        }
+    }
+
+    /// Delivery receipts kept until their send's provider id is recorded (for status and metrics).
+    public func earlyReceiptCount() throws(StoreError) -> Int {
+        try readers.withConnection("count early delivery receipts") { db throws(StoreError) in
+            let s = try db.cachedStatement("SELECT count(*) FROM outbox_early_receipts", purpose: "count early delivery receipts")
+            return Int(try s.queryOne { $0.int64(at: 0) ?? 0 } ?? 0)
         }
     }
 

@@ -109,22 +109,25 @@ extension StoreWriter {
                                        contactID: contactID, duplicate: false))
     }
 
-    /// Records an attempt on a pending row; false when the row is not pending (re-queued or
-    /// settled meanwhile: nothing changes).
-    func recordAttempt(outboxID: String, result: OutboxAttemptResult) throws(StoreError) -> Bool {
-        let state: OutboxState
+    /// Records an attempt; answers the row's state after it, or nil when the attempt no longer
+    /// applies (re-queued or dead-lettered meanwhile: nothing changes). A row that a receipt
+    /// settled while the send was in flight keeps that state; a `sent` with a provider id picks
+    /// up a receipt for that id that arrived first (`outbox_early_receipts`).
+    func recordAttempt(outboxID: String, result: OutboxAttemptResult) throws(StoreError) -> OutboxState? {
+        guard let row = try outboxRow(id: outboxID), let state = row.state.afterAttempt(result) else { return nil }
         var nextAt = batchMillis
         var error: String?
         var providerID: String?
         switch result {
-        case .sent(let id): (state, providerID) = (.sent, id)
-        case .retry(let at, let reason): (state, nextAt, error) = (.pending, at.storeMilliseconds, reason)
-        case .dead(let reason): (state, error) = (.dead, reason)
+        case .sent(let id): providerID = id
+        case .retry(let at, let reason): (nextAt, error) = (at.storeMilliseconds, reason)
+        case .dead(let reason): error = reason
         }
+        if state == row.state && state != .pending { error = row.lastError }   // settled by a receipt: its detail stays
         let update = try db.cachedStatement("""
             UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt_at = ?3, last_error = ?4,
                 provider_id = coalesce(?5, provider_id), updated_at = ?6
-            WHERE id = ?1 AND state = 'pending'
+            WHERE id = ?1
             """, purpose: "record outbox attempt")
         try update.bind(outboxID, at: 1)
         try update.bind(state.rawValue, at: 2)
@@ -133,58 +136,143 @@ extension StoreWriter {
         try update.bind(providerID, at: 5)
         try update.bind(batchMillis, at: 6)
         try update.run()
-        guard db.changes > 0 else { return false }
-        if state != .pending {
-            try setDeliveryState(outboxID: outboxID, state)
-            try addCounter("outbox_pending", -1)
-            if state == .dead { try addCounter("outbox_dead", 1) }
+        guard state != row.state else { return state }
+        try setDeliveryState(outboxID: outboxID, state)
+        try addCounter("outbox_pending", -1)
+        if state == .dead { try addCounter("outbox_dead", 1) }
+        if state == .sent, let providerID, let early = try takeEarlyReceipt(adapterID: row.adapterID, providerID: providerID),
+           let settled = state.afterReceipt(early.outcome) {
+            try settle(outboxID: outboxID, from: state, to: settled, providerID: nil, detail: early.detail)
+            return settled
         }
-        return true
+        return state
     }
 
     /// Applies a delivery receipt to the row it names (by the echoed outbox id, else by the
-    /// provider's id). A pending row counts too: the provider accepted it before a crash let us
-    /// record that, and the receipt now saves a second send. Returns the row's id when applied.
-    func applyReceipt(_ receipt: OutboxReceipt) throws(StoreError) -> String? {
-        let find: Statement
-        if let outboxID = receipt.outboxID {
-            find = try db.cachedStatement("SELECT id, state FROM outbox WHERE id = ?1 AND adapter_id = ?2",
-                                          purpose: "find outbox row by client reference")
-            try find.bind(outboxID, at: 1)
-        } else if let providerID = receipt.providerID {
-            find = try db.cachedStatement("SELECT id, state FROM outbox WHERE provider_id = ?1 AND adapter_id = ?2",
-                                          purpose: "find outbox row by provider id")
-            try find.bind(providerID, at: 1)
-        } else {
-            return nil
+    /// provider's id). When no row has that provider id yet, the receipt is kept until one does
+    /// (`recordAttempt`).
+    func applyReceipt(_ receipt: OutboxReceipt) throws(StoreError) -> OutboxReceiptResult {
+        var row: OutboxRow?
+        if let outboxID = receipt.outboxID, let found = try outboxRow(id: outboxID), found.adapterID == receipt.adapterID {
+            row = found
         }
-        try find.bind(receipt.adapterID, at: 2)
-        guard let (id, stateText) = try find.queryOne({ ($0.string(at: 0) ?? "", $0.string(at: 1) ?? "") }),
-              let current = OutboxState(rawValue: stateText), current == .pending || current == .sent else { return nil }
-        let state: OutboxState = receipt.outcome == .delivered ? .delivered : .failed
+        if row == nil, let providerID = receipt.providerID {
+            let find = try db.cachedStatement("SELECT id FROM outbox WHERE provider_id = ?1 AND adapter_id = ?2",
+                                              purpose: "find outbox row by provider id")
+            try find.bind(providerID, at: 1)
+            try find.bind(receipt.adapterID, at: 2)
+            if let id = try find.queryOne({ $0.string(at: 0) }) ?? nil { row = try outboxRow(id: id) }
+        }
+        guard let row else {
+            guard let providerID = receipt.providerID, !providerID.isEmpty else { return .ignored }
+            return .parked(dropped: try parkEarlyReceipt(receipt, providerID: providerID))
+        }
+        guard let state = row.state.afterReceipt(receipt.outcome) else { return .ignored }
+        try settle(outboxID: row.id, from: row.state, to: state, providerID: receipt.providerID, detail: receipt.detail)
+        return .applied(outboxID: row.id)
+    }
+
+    /// What the outbox's writes need to know of a row before changing it.
+    struct OutboxRow {
+        var id: String
+        var adapterID: String
+        var state: OutboxState
+        var lastError: String?
+    }
+
+    private func outboxRow(id: String) throws(StoreError) -> OutboxRow? {
+        let find = try db.cachedStatement("SELECT adapter_id, state, last_error FROM outbox WHERE id = ?1",
+                                          purpose: "read outbox row state")
+        try find.bind(id, at: 1)
+        guard let (adapterID, stateText, lastError) = try find.queryOne({ ($0.string(at: 0) ?? "", $0.string(at: 1), $0.string(at: 2)) })
+        else { return nil }
+        guard let state = stateText.flatMap(OutboxState.init(rawValue:)) else {
+            throw .unknownValue("outbox.state", stateText, reading: "outbox row \(id)")
+        }
+        return OutboxRow(id: id, adapterID: adapterID, state: state, lastError: lastError)
+    }
+
+    /// Moves a row to the state a receipt gave it: a failure keeps the provider's status and code,
+    /// a delivery clears what an earlier attempt left (a retry's 503).
+    private func settle(outboxID: String, from current: OutboxState, to state: OutboxState, providerID: String?,
+                        detail: String?) throws(StoreError) {
         let update = try db.cachedStatement("""
-            UPDATE outbox SET state = ?2, provider_id = coalesce(provider_id, ?3), last_error = coalesce(?4, last_error),
-                updated_at = ?5
+            UPDATE outbox SET state = ?2, provider_id = coalesce(provider_id, ?3),
+                last_error = CASE ?2 WHEN 'delivered' THEN NULL ELSE coalesce(?4, last_error) END, updated_at = ?5
             WHERE id = ?1
             """, purpose: "apply delivery receipt")
-        try update.bind(id, at: 1)
+        try update.bind(outboxID, at: 1)
         try update.bind(state.rawValue, at: 2)
-        try update.bind(receipt.providerID, at: 3)
-        try update.bind(state == .failed ? receipt.detail : nil, at: 4)
+        try update.bind(providerID, at: 3)
+        try update.bind(state == .failed ? detail : nil, at: 4)
         try update.bind(batchMillis, at: 5)
         try update.run()
-        try setDeliveryState(outboxID: id, state)
+        try setDeliveryState(outboxID: outboxID, state)
         if current == .pending { try addCounter("outbox_pending", -1) }
-        return id
     }
+
+    // MARK: Early receipts
+
+    /// Keeps a receipt for a provider id no row has yet; a receipt already kept for that id
+    /// stays (the first final answer stands). Drops what is older than the age bound, then the
+    /// oldest beyond the count bound; answers how many were dropped.
+    private func parkEarlyReceipt(_ receipt: OutboxReceipt, providerID: String) throws(StoreError) -> Int {
+        let expire = try db.cachedStatement("DELETE FROM outbox_early_receipts WHERE parked_at < ?1",
+                                            purpose: "expire early delivery receipts")
+        try expire.bind(earlyReceiptCutoff, at: 1)
+        try expire.run()
+        var dropped = db.changes
+        let insert = try db.cachedStatement("""
+            INSERT INTO outbox_early_receipts (adapter_id, provider_id, outcome, detail, parked_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (adapter_id, provider_id) DO NOTHING
+            """, purpose: "keep an early delivery receipt")
+        try insert.bind(receipt.adapterID, at: 1)
+        try insert.bind(providerID, at: 2)
+        try insert.bind(receipt.outcome.rawValue, at: 3)
+        try insert.bind(receipt.detail, at: 4)
+        try insert.bind(batchMillis, at: 5)
+        try insert.run()
+        let trim = try db.cachedStatement("""
+            DELETE FROM outbox_early_receipts
+            WHERE rowid <= (SELECT rowid FROM outbox_early_receipts ORDER BY rowid DESC LIMIT 1 OFFSET ?1)
+            """, purpose: "bound early delivery receipts")
+        try trim.bind(max(1, options.earlyReceiptLimit), at: 1)
+        try trim.run()
+        dropped += db.changes
+        return dropped
+    }
+
+    /// Removes and answers the receipt kept for a recorded provider id (any part of a
+    /// comma-separated multi-part id; the earliest kept wins), nil when there is none in time.
+    private func takeEarlyReceipt(adapterID: String, providerID: String) throws(StoreError)
+        -> (outcome: OutboxReceipt.Outcome, detail: String?)? {
+        let find = try db.cachedStatement("""
+            SELECT rowid, outcome, detail FROM outbox_early_receipts WHERE adapter_id = ?1 AND provider_id = ?2 AND parked_at >= ?3
+            """, purpose: "find an early delivery receipt")
+        let remove = try db.cachedStatement("DELETE FROM outbox_early_receipts WHERE adapter_id = ?1 AND provider_id = ?2",
+                                            purpose: "remove an early delivery receipt")
+        var earliest: (rowID: Int64, outcome: OutboxReceipt.Outcome, detail: String?)?
+        for part in providerID.split(separator: ",") where !part.isEmpty {
+            try find.bind(adapterID, at: 1)
+            try find.bind(String(part), at: 2)
+            try find.bind(earlyReceiptCutoff, at: 3)
+            if let (rowID, outcomeText, detail) = try find.queryOne({ ($0.int64(at: 0) ?? 0, $0.string(at: 1), $0.string(at: 2)) }),
+               let outcome = outcomeText.flatMap(OutboxReceipt.Outcome.init(rawValue:)), rowID < (earliest?.rowID ?? .max) {
+                earliest = (rowID, outcome, detail)
+            }
+            try remove.bind(adapterID, at: 1)
+            try remove.bind(String(part), at: 2)
+            try remove.run()
+        }
+        return earliest.map { ($0.outcome, $0.detail) }
+    }
+
+    private var earlyReceiptCutoff: Int64 { batchMillis - Int64((options.earlyReceiptMaxAge * 1000).rounded()) }
 
     /// Puts a dead (or failed) row back in the queue with a fresh attempt budget; false when the
     /// row does not exist or is not dead or failed.
     func requeue(outboxID: String) throws(StoreError) -> Bool {
-        let find = try db.cachedStatement("SELECT state FROM outbox WHERE id = ?1", purpose: "read outbox row state")
-        try find.bind(outboxID, at: 1)
-        guard let current = (try find.queryOne({ $0.string(at: 0) }) ?? nil).flatMap(OutboxState.init(rawValue:)),
-              current == .dead || current == .failed else { return false }
+        guard let current = try outboxRow(id: outboxID)?.state, current == .dead || current == .failed else { return false }
         let update = try db.cachedStatement("""
             UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2, queued_at = ?2, updated_at = ?2
             WHERE id = ?1
