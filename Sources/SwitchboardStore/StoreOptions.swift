@@ -37,6 +37,13 @@ public struct StoreOptions: Sendable {
     /// ... and for at most this long. The race they cover lasts milliseconds to a send timeout;
     /// the bounds keep receipts for messages sent by others (a shared provider account) from piling up.
     public var earlyReceiptMaxAge: TimeInterval
+    /// SQLite's page size for a database this store creates (an existing one keeps its own).
+    /// Each message dirties a page in several indexes at scattered places (identity, dedupe key,
+    /// contact and conversation lookups), and each dirtied page is written whole to the log at
+    /// COMMIT and synced: 2,048-byte pages write about half the bytes per message of the
+    /// default 4,096, which made durable ingest about 12 % faster here (1,024 was slower again:
+    /// deeper trees, more overflow pages for mail bodies).
+    public var pageSize: Int
     /// The clock for `received_at`, new ids and the continuation window. Tests inject their own.
     public var now: @Sendable () -> Date
 
@@ -49,6 +56,7 @@ public struct StoreOptions: Sendable {
                 maxDatabaseBytes: Int64? = nil,
                 earlyReceiptLimit: Int = 10_000,
                 earlyReceiptMaxAge: TimeInterval = 60 * 60,
+                pageSize: Int = 2048,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
@@ -57,6 +65,7 @@ public struct StoreOptions: Sendable {
         self.readerConnections = readerConnections
         self.writerCacheLimit = writerCacheLimit
         self.maxDatabaseBytes = maxDatabaseBytes
+        self.pageSize = pageSize
         self.earlyReceiptLimit = earlyReceiptLimit
         self.earlyReceiptMaxAge = earlyReceiptMaxAge
         self.now = now

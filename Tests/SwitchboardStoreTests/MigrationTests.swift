@@ -68,4 +68,25 @@ struct MigrationTests {
         #expect(try db.integerPragma("user_version") == 2)
         #expect(try db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'c'", purpose: "t").queryOne { $0.int64(at: 0) } == 0)
     }
+
+    @Test func aNewDatabaseGetsThePageSizeAndAnExistingOneKeepsItsOwn() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try Store(path: dir.storePath, options: .testing(), logger: .silent)
+        _ = try await store.ingest(makeMessage("m1"))
+        store.close()
+        #expect(try scalar(dir.storePath, "PRAGMA page_size") == 2048)
+
+        // A database made with 4,096-byte pages (an earlier version) opens, keeps them, and takes writes.
+        let older = dir.path + "/older/store.db"
+        try FileManager.default.createDirectory(atPath: dir.path + "/older", withIntermediateDirectories: true)
+        let raw = try Database(path: older, access: .readWrite)
+        try raw.execute("PRAGMA page_size = 4096; CREATE TABLE placeholder (x); DROP TABLE placeholder;", purpose: "make a 4 KiB database")
+        var options = StoreOptions.testing()
+        options.pageSize = 2048
+        let reopened = try Store(path: older, options: options, logger: .silent)
+        _ = try await reopened.ingest(makeMessage("m2"))
+        reopened.close()
+        #expect(try scalar(older, "PRAGMA page_size") == 4096)
+        #expect(try scalar(older, "SELECT count(*) FROM messages") == 1)
+    }
 }

@@ -9,6 +9,8 @@ extension Database {
     static func openWriter(path: String, options: StoreOptions) throws(StoreError) -> Database {
         let db = try Database(path: path, access: .readWrite)
         sqlite3_busy_timeout(db.handle, Int32(clamping: Int(options.busyTimeout * 1000)))
+        // Only a new, empty database takes it (an existing one keeps the size it was made with).
+        try db.execute("PRAGMA page_size = \(options.pageSize)", purpose: "set the page size of a new database")
         let mode = try db.setPragma("journal_mode", "WAL")
         guard mode?.lowercased() == "wal" else {
             throw StoreError(code: .sqlite, purpose: "enable WAL on \(path)",
