@@ -15,24 +15,30 @@ static inline int sb_sqlite3_config_multithread(void) { return sqlite3_config(SQ
    Like every sqlite3_config call it only works before the first connection opens (else SQLITE_MISUSE). */
 static inline int sb_sqlite3_config_memstatus(int on) { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, on); }
 
-/* A VFS in front of the default one that writes each WAL frame with one system call instead of
-   two. SQLite writes a frame as its 24-byte header, then the page at the next offset; this
-   holds the header back and writes it together with the page. Any other operation on the file
-   writes a held header first, so what reaches the file, and in which order relative to syncs,
-   reads and truncations, is what SQLite asked for. Files other than the WAL pass straight
-   through to the default VFS. Measured: half the writer's pwrite calls. */
+/* A VFS in front of the default one that writes each transaction's WAL frames with one system
+   call instead of two per frame. SQLite writes a frame as its 24-byte header, then its page at
+   the next offset, frame after frame; this holds contiguous writes back in a buffer and writes
+   them at once when the page of a commit frame (a header whose "database size after commit" is
+   not zero) has been added, so that a transaction's frames reach the file together, before
+   SQLite goes on to sync the log (FULL) and to publish the commit in the WAL index for readers.
+   Any other operation on the file (read, sync, truncate, size, close, a write elsewhere) writes
+   what is held first, so what reaches the file, and in which order relative to syncs, reads and
+   truncations, is what SQLite asked for. Files other than the WAL pass straight through to the
+   default VFS. Measured: a 10-message commit took 194 µs with a write per header and page. */
 #include <string.h>
 
 #define SB_WAL_FRAME_HEADER 24
+/* Held bytes are written once they would pass this (a very large transaction). */
+#define SB_WAL_HOLD_LIMIT (4 * 1024 * 1024)
 
 typedef struct sb_wal_file {
     sqlite3_file base;
     sqlite3_file *real;
-    int held;                           /* bytes of header held back (0 or 24) */
-    sqlite3_int64 heldOffset;
-    unsigned char header[SB_WAL_FRAME_HEADER];
-    unsigned char *buffer;              /* header + page, for the combined write */
+    unsigned char *buffer;              /* held writes: `held` contiguous bytes from heldOffset */
+    int held;
     int capacity;
+    sqlite3_int64 heldOffset;
+    int commitPending;                  /* the last header held is a commit frame's */
 } sb_wal_file;
 
 /* Function-local: Swift's importer emits a header's functions, not its global variables. */
@@ -49,11 +55,21 @@ static sb_vfs_state *sb_vfs_globals(void) {
 #define sb_vfs (sb_vfs_globals()->vfs)
 #define sb_wal_methods (sb_vfs_globals()->walMethods)
 
+/* The default VFS writes at most 0x1ffff bytes per call (and nothing at all for a multiple of
+   0x20000, which it reports as a full disk): write in chunks below that. */
+#define SB_WAL_WRITE_CHUNK 0x1F000
+
 static int sb_wal_flush(sb_wal_file *f) {
     if (f->held == 0) return SQLITE_OK;
     int n = f->held;
     f->held = 0;
-    return f->real->pMethods->xWrite(f->real, f->header, n, f->heldOffset);
+    f->commitPending = 0;
+    for (int done = 0; done < n; done += SB_WAL_WRITE_CHUNK) {
+        int part = n - done < SB_WAL_WRITE_CHUNK ? n - done : SB_WAL_WRITE_CHUNK;
+        int rc = f->real->pMethods->xWrite(f->real, f->buffer + done, part, f->heldOffset + done);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
 }
 
 static int sb_wal_close(sqlite3_file *file) {
@@ -73,30 +89,37 @@ static int sb_wal_read(sqlite3_file *file, void *out, int amount, sqlite3_int64 
 }
 static int sb_wal_write(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
     sb_wal_file *f = (sb_wal_file *)file;
-    if (f->held != 0) {
-        if (offset == f->heldOffset + f->held && amount > 0 && amount <= 65536) {
-            int n = f->held + amount;
-            if (n > f->capacity) {
-                unsigned char *grown = (unsigned char *)sqlite3_realloc(f->buffer, n);
-                if (grown == 0) return SQLITE_IOERR_NOMEM;
-                f->buffer = grown;
-                f->capacity = n;
-            }
-            memcpy(f->buffer, f->header, (size_t)f->held);
-            memcpy(f->buffer + f->held, data, (size_t)amount);
-            f->held = 0;
-            return f->real->pMethods->xWrite(f->real, f->buffer, n, f->heldOffset);
-        }
-        int rc = sb_wal_flush(f);
+    int rc;
+    if (f->held != 0 && (offset != f->heldOffset + f->held || f->held + amount > SB_WAL_HOLD_LIMIT)) {
+        rc = sb_wal_flush(f);
         if (rc != SQLITE_OK) return rc;
     }
+    if (amount <= 0 || amount > SB_WAL_HOLD_LIMIT) {
+        return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    }
+    if (f->held + amount > f->capacity) {
+        int wanted = f->capacity < 65536 ? 65536 : f->capacity;
+        while (wanted < f->held + amount) wanted *= 2;
+        unsigned char *grown = (unsigned char *)sqlite3_realloc(f->buffer, wanted);
+        if (grown == 0) {
+            rc = sb_wal_flush(f);
+            if (rc != SQLITE_OK) return rc;
+            return f->real->pMethods->xWrite(f->real, data, amount, offset);
+        }
+        f->buffer = grown;
+        f->capacity = wanted;
+    }
+    if (f->held == 0) f->heldOffset = offset;
+    memcpy(f->buffer + f->held, data, (size_t)amount);
+    f->held += amount;
     if (amount == SB_WAL_FRAME_HEADER) {
-        memcpy(f->header, data, SB_WAL_FRAME_HEADER);
-        f->held = SB_WAL_FRAME_HEADER;
-        f->heldOffset = offset;
+        /* Bytes 4-7 of a frame header: the database size after commit, or 0 (not a commit). */
+        const unsigned char *h = (const unsigned char *)data;
+        f->commitPending = (h[4] | h[5] | h[6] | h[7]) != 0;
         return SQLITE_OK;
     }
-    return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    if (f->commitPending) return sb_wal_flush(f);
+    return SQLITE_OK;
 }
 static int sb_wal_truncate(sqlite3_file *file, sqlite3_int64 size) {
     sb_wal_file *f = (sb_wal_file *)file;

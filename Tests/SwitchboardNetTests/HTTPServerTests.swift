@@ -141,6 +141,41 @@ struct HTTPServerTests {
     }
 
     @Test(arguments: Transport.allCases)
+    func severalLoopsShareTheConnectionsTheLimitAndTheShutdown(_ transport: Transport) throws {
+        let threads = Locked<Set<UInt>>([])
+        let server = try TestServer(transport, configure: { $0.eventLoops = 3; $0.maxConnections = 4 }) { request, responder in
+            threads.withLock { $0.insert(UInt(pthread_self())) }
+            responder.send(.text("\(request.method) \(request.path)\n"))
+        }
+        // New connections go to the loops in turn: four connections are served by three threads.
+        var clients: [BlockingTestClient] = []
+        for _ in 0..<4 {
+            let client = try server.connect()
+            try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            clients.append(client)
+        }
+        #expect(threads.withLock { $0.count } == 3)
+        // The limit is the server's, not each loop's: the fifth connection is refused.
+        let fifth = try server.connect()
+        #expect(try fifth.waitForClose())
+        #expect(TestServer.eventually { server.server.statistics.connectionsRejected == 1 })
+        // A closed connection frees its place whichever loop served it.
+        try clients[0].send("GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(try clients[0].readResponse().status == 200)
+        #expect(try clients[0].waitForClose())
+        #expect(TestServer.eventually { server.server.statistics.connectionsActive == 3 })
+        let again = try server.connect()
+        try again.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try again.readResponse().status == 200)
+        // Shutdown stops every loop: idle connections on each are closed and nothing listens.
+        let result = server.server.shutdown(gracefulTimeout: .seconds(2))
+        #expect(result.graceful)
+        for client in clients.dropFirst() + [again] { #expect(try client.waitForClose()) }
+        #expect(throws: (any Error).self) { _ = try server.connect() }
+    }
+
+    @Test(arguments: Transport.allCases)
     func idleKeepAliveConnectionsAreClosed(_ transport: Transport) throws {
         let server = try TestServer(transport, configure: { $0.idleTimeout = .milliseconds(200) })
         let client = try server.connect()

@@ -5,7 +5,7 @@ import Foundation
 /// the message's features and adds each one's row of class weights). Immutable and `Sendable`:
 /// one instance serves every thread.
 ///
-/// Only the buckets seen in training have a row; `rowOfBucket` finds it in one load. Features
+/// Only the buckets seen in training have a row; `rowOfBucket` finds it (`BucketRows`). Features
 /// the model never saw are ignored, in the score and in the normalization alike (as a fitted
 /// TF-IDF vectorizer ignores words outside its vocabulary).
 public struct ClassifierModel: Sendable {
@@ -24,7 +24,7 @@ public struct ClassifierModel: Sendable {
     public let info: [String: String]
 
     let outputOfClass: [Int]
-    let rowOfBucket: [Int32]
+    let rowOfBucket: BucketRows
     let rowBuckets: [UInt32]
     let idf: [Float]
     /// `rowCount × classCount`, row-major.
@@ -72,9 +72,7 @@ public struct ClassifierModel: Sendable {
         }
         self.paddedWeights = padded
         self.paddedStride = stride
-        var rowOfBucket = [Int32](repeating: -1, count: 1 << featureOptions.hashBits)
-        for (row, bucket) in rowBuckets.enumerated() { rowOfBucket[Int(bucket)] = Int32(row) }
-        self.rowOfBucket = rowOfBucket
+        self.rowOfBucket = BucketRows(rowBuckets)
     }
 
     /// The same model with another softmax temperature.
@@ -157,21 +155,19 @@ public struct ClassifierModel: Sendable {
         var wordEnd = 0
         occurrences = [ScoredOccurrence](unsafeUninitializedCapacity: bound) { buffer, count in
             var known = 0
-            rowOfBucket.withUnsafeBufferPointer { rowOfBucket in
-                idf.withUnsafeBufferPointer { idf in
-                    FeatureExtraction.forEachFeature(tokens, featureOptions) { bucket, origin in
-                        let row = rowOfBucket[Int(bucket)]
-                        if row < 0 { return }
-                        let weight = idf[Int(row)]
-                        if origin.group == .word {
-                            squares.word += weight * weight
-                            wordEnd = known &+ 1
-                        } else {
-                            squares.char += weight * weight
-                        }
-                        buffer[known] = ScoredOccurrence(row: row, value: weight, origin: origin.packed)
-                        known &+= 1
+            idf.withUnsafeBufferPointer { idf in
+                FeatureExtraction.forEachFeature(tokens, featureOptions) { bucket, origin in
+                    let row = rowOfBucket.row(of: bucket)
+                    if row < 0 { return }
+                    let weight = idf[Int(row)]
+                    if origin.group == .word {
+                        squares.word += weight * weight
+                        wordEnd = known &+ 1
+                    } else {
+                        squares.char += weight * weight
                     }
+                    buffer[known] = ScoredOccurrence(row: row, value: weight, origin: origin.packed)
+                    known &+= 1
                 }
             }
             count = known
@@ -212,7 +208,7 @@ public struct ClassifierModel: Sendable {
         for (range, groupWeight) in groups where !range.isEmpty {
             var squares: Float = 0
             for feature in range {
-                let row = rowOfBucket[Int(features.buckets[feature])]
+                let row = rowOfBucket.row(of: features.buckets[feature])
                 if row < 0 { continue }
                 let weight = idf[Int(row)]
                 values[feature] = features.counts[feature] * weight
@@ -230,7 +226,7 @@ public struct ClassifierModel: Sendable {
         let values = featureValues(features)
         var raw = bias
         for (index, bucket) in features.buckets.enumerated() where values[index] != 0 {
-            let base = Int(rowOfBucket[Int(bucket)]) * classCount
+            let base = Int(rowOfBucket.row(of: bucket)) * classCount
             for target in 0..<classCount { raw[target] += values[index] * weights[base + target] }
         }
         return raw

@@ -5,8 +5,9 @@ import Synchronization
 import SwitchboardCore
 
 /// One epoll loop on one thread: accepts, reads, parses, calls the handler, writes, and keeps
-/// the timers. Everything but the mailbox is touched only on the loop's thread; other threads
-/// talk to it by `enqueue`, which wakes the loop through an eventfd.
+/// the timers for its own connections. Everything but the mailbox is touched only on the loop's
+/// thread; other threads talk to it by `enqueue`, which wakes the loop through an eventfd. A
+/// server runs one or more loops over the same listening sockets (`HTTPLoopShared`).
 final class HTTPEventLoop: @unchecked Sendable {
     enum Task: Sendable {
         case respond(HTTPConnectionRef, HTTPResponse)
@@ -14,6 +15,8 @@ final class HTTPEventLoop: @unchecked Sendable {
         case streamWrite(HTTPConnectionRef, [UInt8])
         case streamFinish(HTTPConnectionRef)
         case stopAccepting
+        /// A connection another loop accepted and handed to this one (`HTTPLoopShared.pickLoop`).
+        case adopt(fd: Int32, peer: HTTPPeer)
         /// Liveness probe for the watchdog: answered by the loop thread itself.
         case ping
         case shutdown(deadline: UInt64, completion: @Sendable (HTTPServer.ShutdownResult) -> Void)
@@ -33,6 +36,7 @@ final class HTTPEventLoop: @unchecked Sendable {
     private let configuration: HTTPServer.Configuration
     private let handler: HTTPHandler
     private let counters: HTTPServerCounters
+    private let shared: HTTPLoopShared
     private let logger: Logger
     private let epfd: Int32
     private let wakeFD: Int32
@@ -60,11 +64,12 @@ final class HTTPEventLoop: @unchecked Sendable {
 
     // Loop-thread state.
     private var listeners: [HTTPListenerSocket?]
+    /// Until this loop tells `shared` it no longer watches the listeners (once).
+    private var holdsListeners = true
     private var listenersPausedUntil: UInt64 = 0
     private var slots: [HTTPConnection?] = []
     private var activeCount = 0
     private var nextGeneration: UInt32 = 0
-    private var nextConnectionID: UInt64 = 0
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var now: UInt64 = 0
     private var dateCache = HTTPDateCache()
@@ -75,12 +80,13 @@ final class HTTPEventLoop: @unchecked Sendable {
     private var nextSweep: UInt64 = 0
 
     init(configuration: HTTPServer.Configuration, handler: @escaping HTTPHandler, counters: HTTPServerCounters,
-         listeners: [HTTPListenerSocket]) throws {
+         shared: HTTPLoopShared) throws {
         self.configuration = configuration
         self.handler = handler
         self.counters = counters
+        self.shared = shared
         self.logger = configuration.logger
-        self.listeners = listeners
+        self.listeners = shared.listeners
         idleTimeout = configuration.idleTimeout.nanoseconds
         readTimeout = configuration.requestReadTimeout.nanoseconds
         writeTimeout = configuration.writeTimeout.nanoseconds
@@ -101,9 +107,19 @@ final class HTTPEventLoop: @unchecked Sendable {
         }
         readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         Sys.control(epfd, Sys.EPOLL_CTL_ADD, wakeFD, events: Sys.EPOLLIN, data: Self.wakeToken)
-        for (i, listener) in listeners.enumerated() {
-            Sys.control(epfd, Sys.EPOLL_CTL_ADD, listener.fd, events: Sys.EPOLLIN, data: Self.listenerTag | UInt64(i))
+        for (i, listener) in shared.listeners.enumerated() {
+            Sys.control(epfd, Sys.EPOLL_CTL_ADD, listener.fd, events: Self.listenerEvents, data: Self.listenerTag | UInt64(i))
         }
+    }
+
+    private static let listenerEvents = Sys.EPOLLIN | Sys.EPOLLEXCLUSIVE
+
+    /// Releases what `init` opened, for a loop that will never run (another loop of the same
+    /// server failed to start).
+    func discard() {
+        _ = Glibc.close(wakeFD)
+        _ = Glibc.close(epfd)
+        readBuffer.deallocate()
     }
 
     var isOnLoopThread: Bool { threadID.load(ordering: .relaxed) == UInt(pthread_self()) }
@@ -126,9 +142,17 @@ final class HTTPEventLoop: @unchecked Sendable {
             switch task {
             case .shutdown(_, let completion): completion(HTTPServer.ShutdownResult(graceful: true, forciblyClosed: 0))
             case .startStream(_, _, _, let writer): writer.closedByServer()
+            case .adopt(let fd, let peer): abandon(fd: fd, peer: peer)
             default: break
             }
         }
+    }
+
+    /// Closes a connection that was accepted but never registered with a loop.
+    private func abandon(fd: Int32, peer: HTTPPeer) {
+        _ = Glibc.close(fd)
+        shared.releaseConnection()
+        configuration.policy.connectionClosed(peer)
     }
 
     /// A response, applied at once when called on the loop thread (a handler answering
@@ -215,6 +239,8 @@ final class HTTPEventLoop: @unchecked Sendable {
             case .streamFinish(let ref): applyStreamFinish(ref)
             case .stopAccepting: closeListeners()
             case .ping: pingsAnswered.add(1, ordering: .releasing)
+            case .adopt(let fd, let peer):
+                if holdsListeners { register(fd: fd, peer: peer) } else { abandon(fd: fd, peer: peer) }
             case .shutdown(let deadline, let completion): beginShutdown(deadline: deadline, completion: completion)
             }
         }
@@ -246,7 +272,7 @@ final class HTTPEventLoop: @unchecked Sendable {
                     return
                 }
             }
-            if activeCount >= configuration.maxConnections {
+            if !shared.claimConnection(limit: configuration.maxConnections) {
                 _ = Glibc.close(fd)
                 HTTPServerCounters.bump(counters.rejected)
                 if logger.isEnabled(.info) {
@@ -258,6 +284,7 @@ final class HTTPEventLoop: @unchecked Sendable {
                 ? HTTPListenerSocket.unixPeer(fd)
                 : withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { HTTPListenerSocket.peerAddress($0) } }
             if !configuration.policy.shouldAccept(peer) {
+                shared.releaseConnection()
                 _ = Glibc.close(fd)
                 HTTPServerCounters.bump(counters.refused)
                 if logger.isEnabled(.info) { logger.info("connection refused by policy", ["peer": peer.description]) }
@@ -267,14 +294,16 @@ final class HTTPEventLoop: @unchecked Sendable {
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             }
-            register(fd: fd, peer: peer)
+            // Connections are spread over the loops in turn: the loop that woke for the listener
+            // would otherwise take every connection of a burst.
+            let target = shared.pickLoop() ?? self
+            if target === self { register(fd: fd, peer: peer) } else { target.enqueue(.adopt(fd: fd, peer: peer)) }
         }
     }
 
     private func register(fd: Int32, peer: HTTPPeer) {
         nextGeneration = nextGeneration >= 0x7FFF_FFFF ? 1 : nextGeneration + 1
-        nextConnectionID += 1
-        let conn = HTTPConnection(fd: fd, generation: nextGeneration, id: nextConnectionID, peer: peer,
+        let conn = HTTPConnection(fd: fd, generation: nextGeneration, id: shared.nextConnectionID(), peer: peer,
                                   limits: configuration.limits, now: now, interest: Sys.EPOLLIN)
         let index = Int(fd)
         if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: index - slots.count + 64)) }
@@ -300,20 +329,24 @@ final class HTTPEventLoop: @unchecked Sendable {
         listenersPausedUntil = 0
         for (i, listener) in listeners.enumerated() {
             if let listener {
-                Sys.control(epfd, Sys.EPOLL_CTL_ADD, listener.fd, events: Sys.EPOLLIN, data: Self.listenerTag | UInt64(i))
+                Sys.control(epfd, Sys.EPOLL_CTL_ADD, listener.fd, events: Self.listenerEvents, data: Self.listenerTag | UInt64(i))
             }
         }
     }
 
+    /// Stops watching the listeners; the last loop to do so closes them (`HTTPLoopShared`).
     private func closeListeners() {
         for i in listeners.indices {
             if let listener = listeners[i] {
-                listener.close()
+                if listenersPausedUntil == 0 { Sys.control(epfd, Sys.EPOLL_CTL_DEL, listener.fd, events: 0, data: 0) }
                 listeners[i] = nil
-                logger.info("stopped listening", ["address": listener.address.description])
             }
         }
         listenersPausedUntil = 0
+        if holdsListeners {
+            holdsListeners = false
+            shared.loopReleasedListeners()
+        }
     }
 
     // MARK: Reading and parsing
@@ -582,6 +615,7 @@ final class HTTPEventLoop: @unchecked Sendable {
         _ = Glibc.close(conn.fd)
         slots[Int(conn.fd)] = nil
         activeCount -= 1
+        shared.releaseConnection()
         counters.active.wrappingSubtract(1, ordering: .relaxed)
         if let writer = conn.stream {
             conn.stream = nil
@@ -695,6 +729,7 @@ final class HTTPEventLoop: @unchecked Sendable {
             switch task {
             case .shutdown(_, let completion): shutdownCompletions.append(completion)
             case .startStream(_, _, _, let writer): writer.closedByServer()
+            case .adopt(let fd, let peer): abandon(fd: fd, peer: peer)
             default: break
             }
         }

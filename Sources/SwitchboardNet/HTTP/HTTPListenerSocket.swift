@@ -8,8 +8,8 @@ extension HTTPServerError: LocalizedError {
 }
 
 /// A bound, listening, non-blocking socket. Created on the caller's thread by `start()` so that
-/// bind errors are thrown there; owned by the event loop afterwards.
-struct HTTPListenerSocket {
+/// bind errors are thrown there; shared by the server's event loops afterwards (`HTTPLoopShared`).
+struct HTTPListenerSocket: Sendable {
     let fd: Int32
     let address: HTTPServer.BoundAddress
     /// For Unix sockets: the file to remove on close, and its inode (removed only if still ours).

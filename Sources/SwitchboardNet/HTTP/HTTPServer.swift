@@ -4,8 +4,10 @@ import Synchronization
 import SwitchboardCore
 
 /// The HTTP/1.1 server behind every listener of the daemon: the agent and admin API on the local
-/// Unix socket, webhooks and the dashboard on TCP. One epoll event loop on its own thread serves
-/// all listeners; handlers run on that thread and may answer later from any thread.
+/// Unix socket, webhooks and the dashboard on TCP. `configuration.eventLoops` epoll loops, each on
+/// its own thread, share the listeners and serve the connections each accepted; handlers run on
+/// the loop that read the request (so on several threads at once) and may answer later from any
+/// thread.
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: .init(listeners: [.tcp(host: "127.0.0.1", port: 8080)])) { request, responder in
@@ -23,8 +25,8 @@ public final class HTTPServer: Sendable {
 
     private enum State: Sendable {
         case notStarted
-        case running(HTTPEventLoop, [BoundAddress])
-        case stopping(HTTPEventLoop, [BoundAddress])
+        case running([HTTPEventLoop], [BoundAddress])
+        case stopping([HTTPEventLoop], [BoundAddress])
         case stopped([BoundAddress])
     }
 
@@ -51,21 +53,30 @@ public final class HTTPServer: Sendable {
                 sockets.forEach { $0.close() }
                 throw error
             }
-            let loop: HTTPEventLoop
+            let count = max(1, configuration.eventLoops)
+            let shared = HTTPLoopShared(listeners: sockets, loops: count, logger: configuration.logger)
+            var loops: [HTTPEventLoop] = []
             do {
-                loop = try HTTPEventLoop(configuration: configuration, handler: handler, counters: counters, listeners: sockets)
+                for _ in 0..<count {
+                    loops.append(try HTTPEventLoop(configuration: configuration, handler: handler, counters: counters, shared: shared))
+                }
             } catch {
+                // Loops that were made never ran: they hold epoll and eventfd descriptors only.
+                loops.forEach { $0.discard() }
                 sockets.forEach { $0.close() }
                 throw error
             }
-            let thread = Thread {
-                ThreadName.setCurrent("http-loop")
-                loop.run()
+            shared.setLoops(loops)
+            for (index, loop) in loops.enumerated() {
+                let thread = Thread {
+                    ThreadName.setCurrent(count == 1 ? "http-loop" : "http-loop-\(index)")
+                    loop.run()
+                }
+                thread.name = "switchboard-http-\(index)"
+                thread.start()
             }
-            thread.name = "switchboard-http"
-            thread.start()
             let addresses = sockets.map(\.address)
-            state = .running(loop, addresses)
+            state = .running(loops, addresses)
             return addresses
         }
         for address in addresses {
@@ -88,7 +99,7 @@ public final class HTTPServer: Sendable {
 
     /// Closes the listeners (and removes Unix socket files); open connections carry on.
     public func stopAccepting() {
-        if let loop = currentLoop() { loop.enqueue(.stopAccepting) }
+        for loop in currentLoops() { loop.enqueue(.stopAccepting) }
     }
 
     /// Stops accepting, closes idle connections, lets requests in progress finish and their
@@ -96,35 +107,46 @@ public final class HTTPServer: Sendable {
     /// Connections still open after `gracefulTimeout` are closed. `completion` runs once, on the
     /// loop thread or the caller's.
     public func shutdown(gracefulTimeout: Duration, completion: @escaping @Sendable (ShutdownResult) -> Void) {
-        let loop: HTTPEventLoop? = state.withLock { state in
+        let loops: [HTTPEventLoop] = state.withLock { state in
             switch state {
-            case .running(let loop, let a):
-                state = .stopping(loop, a)
-                return loop
-            case .stopping(let loop, _):
-                return loop
+            case .running(let loops, let a):
+                state = .stopping(loops, a)
+                return loops
+            case .stopping(let loops, _):
+                return loops
             case .notStarted, .stopped:
-                return nil
+                return []
             }
         }
-        guard let loop else {
+        guard !loops.isEmpty else {
             completion(ShutdownResult(graceful: true, forciblyClosed: 0))
             return
         }
         let deadline = LinuxEventPrimitives.monotonicNanoseconds() &+ gracefulTimeout.nanoseconds
-        loop.enqueue(.shutdown(deadline: deadline, completion: { [self] result in
-            state.withLock { state in
-                if case .stopping(_, let a) = state { state = .stopped(a) }
-            }
-            completion(result)
-        }))
+        // Each loop drains its own connections; the server has stopped when the last one has.
+        let outcome = Mutex((remaining: loops.count, result: ShutdownResult(graceful: true, forciblyClosed: 0)))
+        for loop in loops {
+            loop.enqueue(.shutdown(deadline: deadline, completion: { [self] result in
+                let finished: ShutdownResult? = outcome.withLock { o in
+                    o.result.graceful = o.result.graceful && result.graceful
+                    o.result.forciblyClosed += result.forciblyClosed
+                    o.remaining -= 1
+                    return o.remaining == 0 ? o.result : nil
+                }
+                guard let finished else { return }
+                state.withLock { state in
+                    if case .stopping(_, let a) = state { state = .stopped(a) }
+                }
+                completion(finished)
+            }))
+        }
     }
 
     /// The blocking form of `shutdown(gracefulTimeout:completion:)`. Must not be called from a
     /// handler on the loop thread (it would wait for itself); use the completion form there.
     @discardableResult
     public func shutdown(gracefulTimeout: Duration) -> ShutdownResult {
-        if let loop = currentLoop() {
+        for loop in currentLoops() {
             precondition(!loop.isOnLoopThread, "HTTPServer.shutdown(gracefulTimeout:) called on the event loop; use the completion form")
         }
         let done = DispatchSemaphore(value: 0)
@@ -137,26 +159,28 @@ public final class HTTPServer: Sendable {
         return result.withLock { $0 }!
     }
 
-    /// For the systemd watchdog: false when the event loop has not answered the previous probe
+    /// For the systemd watchdog: false when an event loop has not answered the previous probe
     /// (sent at the previous call). A server that is not running counts as responsive.
     public func isResponsive() -> Bool {
-        guard let loop = currentLoop() else { return true }
-        return loop.probeResponsiveness()
+        var responsive = true
+        // Every loop is probed, also after one failed, so that each has its next probe out.
+        for loop in currentLoops() where !loop.probeResponsiveness() { responsive = false }
+        return responsive
     }
 
-    private func currentLoop() -> HTTPEventLoop? {
+    private func currentLoops() -> [HTTPEventLoop] {
         state.withLock { state in
             switch state {
-            case .running(let loop, _), .stopping(let loop, _): loop
-            case .notStarted, .stopped: nil
+            case .running(let loops, _), .stopping(let loops, _): loops
+            case .notStarted, .stopped: []
             }
         }
     }
 
     deinit {
-        // A server dropped while running must not leave its thread and sockets behind.
-        if case .running(let loop, _) = state.withLock({ $0 }) {
-            loop.enqueue(.shutdown(deadline: 0, completion: { _ in }))
+        // A server dropped while running must not leave its threads and sockets behind.
+        if case .running(let loops, _) = state.withLock({ $0 }) {
+            for loop in loops { loop.enqueue(.shutdown(deadline: 0, completion: { _ in })) }
         }
     }
 }

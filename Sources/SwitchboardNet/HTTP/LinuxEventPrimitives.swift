@@ -21,6 +21,8 @@ enum LinuxEventPrimitives {
     static let EPOLLOUT: UInt32 = 0x004
     static let EPOLLERR: UInt32 = 0x008
     static let EPOLLHUP: UInt32 = 0x010
+    /// On a listening socket watched by several loops: one loop wakes per new connection.
+    static let EPOLLEXCLUSIVE: UInt32 = 1 << 28
     static let EPOLL_CTL_ADD: Int32 = 1
     static let EPOLL_CTL_DEL: Int32 = 2
     static let EPOLL_CTL_MOD: Int32 = 3
