@@ -333,6 +333,34 @@ extension AssignmentEngine {
         #expect(engine.slaBreached("e5", kind: .resolution, now: t(13)).isEmpty)
     }
 
+    @Test func stepsThatFiredBeforeARestartOrReloadDoNotFireAgain() {
+        let steps = [EscalationStep(.noAgentAvailable, .notify("leads")), EscalationStep(.after(.seconds(60)), .raisePriority(by: 5)),
+                     EscalationStep(.breach(.firstResponse), .notify("floor")), EscalationStep(.after(.seconds(120)), .notify("late"))]
+        var engine = AssignmentEngine(configuration: engineConfiguration(agents: [chatAgent("a")]))
+        // The task comes back with priority 5 already raised, its no-agent and breach steps done.
+        var request = task("r1", "idle", at: t(0), priority: 5, escalation: steps)
+        request.firedSteps = [0, 1, 2]
+        let arrived = engine.taskArrived(request, now: t(200))
+        #expect(!arrived.contains { if case .notify = $0 { return true }; return false }, "no agent: already told")
+        #expect(engine.firedSteps(ofTask: "r1") == [0, 1, 2])
+        let ticked = engine.tick(now: t(201))
+        #expect(ticked == [.notify(task: "r1", target: "late", step: steps[3])], "only the step that had not fired")
+        #expect(engine.priority(ofTask: "r1") == 5)
+        #expect(engine.slaBreached("r1", kind: .firstResponse, now: t(202)).isEmpty)
+        #expect(engine.firedSteps(ofTask: "r1") == [0, 1, 2, 3])
+        #expect(engine.nextWakeup() == nil)
+    }
+
+    @Test func skillListsReadBackAsStoredInTaskEvents() {
+        let skills = [SkillRequirement(skill: "billing", minimumLevel: 3), SkillRequirement(skill: "general")]
+        #expect(SkillRequirement.listDescription(skills) == "billing≥3, general")
+        #expect(SkillRequirement.parseList("billing≥3, general") == skills)
+        #expect(SkillRequirement.listDescription([]) == "none")
+        #expect(SkillRequirement.parseList("none") == [])
+        #expect(SkillRequirement.parseList("billing≥x") == nil)
+        #expect(SkillRequirement.parseList("") == nil)
+    }
+
     // MARK: Bookkeeping
 
     @Test func duplicatesAndUnknownsAreRejected() {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import sqlite3
 import threading
 import time
@@ -324,3 +325,138 @@ def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemo
         assert {clock["clock"]: clock for clock in task["sla"]}["resolution"]["state"] == "running"
     finally:
         sink.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# Restarts and reloads keep SLA clocks and fired escalation steps
+# --------------------------------------------------------------------------------------------
+
+def escalating_routing() -> dict:
+    """Billing mail waits (nobody is available), breaches its 1 s first-response target, and has
+    one escalation step of each trigger: no agent, a breach, and a timed move."""
+    return {"matrix": {
+        "rules": [
+            {"id": "billing-mail", "when": {"types": ["billing"]},
+             "then": {"queue": "billing", "escalation": [
+                 {"on": "no_agent", "notify": "leads"},
+                 {"on": "first_response_breach", "notify": "floor"},
+                 {"after": "2s", "move_to": "priority"}]}},
+        ],
+        "default": {"queue": "general"},
+    }}
+
+
+def event_counts(c: Console, task_id: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for e in c.d.get(f"/v1/tasks/{task_id}").json()["events"]:
+        key = e["kind"]
+        if e["kind"] in ("sla_breached", "notify"):
+            key += ":" + (e.get("details", {}).get("clock") or e.get("details", {}).get("target"))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def escalated_task(c: Console) -> tuple[dict, dict[str, int]]:
+    ack = assert_ack(c.d.post("/v1/messages", mail("I was charged twice, please refund the invoice payment")))
+    t = c.wait_task(ack["id"], lambda t: t["queue"] == "priority", timeout=10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        counts = event_counts(c, t["id"])
+        if counts.get("notify:floor") and counts.get("escalated"):
+            break
+        time.sleep(0.05)
+    expected = {"sla_breached:first_response": 1, "notify:leads": 1, "notify:floor": 1, "escalated": 1}
+    assert {k: counts.get(k, 0) for k in expected} == expected, counts
+    return t, expected
+
+
+def test_restart_keeps_stored_breaches_and_fired_escalation_steps(daemon_factory):
+    c = start(daemon_factory, **escalating_routing())
+    t, expected = escalated_task(c)
+
+    c.d.kill9()
+    c.d.start()
+    c2 = Console(c.d)
+    time.sleep(2.5)   # past every deadline and timed step the restored task had
+    counts = event_counts(c2, t["id"])
+    assert {k: counts.get(k, 0) for k in expected} == expected, \
+        f"a restart stores no breach twice and fires no escalation step again: {counts}"
+    task = c2.d.get(f"/v1/tasks/{t['id']}").json()
+    clocks = {clock["clock"]: clock for clock in task["sla"]}
+    assert clocks["first_response"]["state"] == "breached", clocks
+    assert task["queue"] == "priority"
+
+
+def test_reload_fires_no_escalation_step_again(daemon_factory):
+    c = start(daemon_factory, **escalating_routing())
+    t, expected = escalated_task(c)
+
+    mark = c.d.notify.mark()
+    c.d.signal(signal.SIGHUP)
+    i, _ = c.d.notify.wait_field("RELOADING", after=mark)
+    c.d.notify.wait_field("READY", after=i + 1)
+    time.sleep(1.5)
+    counts = event_counts(c, t["id"])
+    assert {k: counts.get(k, 0) for k in expected} == expected, \
+        f"a reload fires no escalation step again: {counts}"
+    assert c.d.get(f"/v1/tasks/{t['id']}").json()["queue"] == "priority"
+
+
+def test_an_awaiting_customer_pause_survives_a_restart(daemon_factory, workdir):
+    import os
+    from outbox_helpers import ENV, SMTPSink, email_config, inbound_mail
+
+    sink = SMTPSink(os.path.join(workdir, "smtp"))
+    try:
+        d = os.path.join(workdir, "d")
+        os.makedirs(d, exist_ok=True)
+        cfg = email_config(d, sink.port, listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
+                           agent_api={"listener": "console"}, **routing(offers={"accept_timeout": "30s", "auto_accept": ["email"]}))
+        c = Console(daemon_factory(cfg, env=ENV, subdir="d"))
+        c.status("ben", "available")
+        ack = assert_ack(c.d.post("/v1/messages", inbound_mail("p-1@customer.example", subject="Parcel",
+                                                               text="Where is my parcel? It has not arrived.")))
+        t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
+        r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/replies",
+                     {"text": "Which address did you order to?", "awaiting_customer": True})
+        assert r.status == 202, r
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            task = c.d.get(f"/v1/tasks/{t['id']}").json()
+            if any(e["kind"] == "sla_paused" for e in task["events"]):
+                break
+            time.sleep(0.05)
+        before = {clock["clock"]: clock for clock in task["sla"]}
+        assert before["resolution"]["state"] == "paused", before
+
+        c.d.kill9()
+        c.d.start()
+        c2 = Console(c.d)
+        time.sleep(0.3)
+        task = c2.d.get(f"/v1/tasks/{t['id']}").json()
+        after = {clock["clock"]: clock for clock in task["sla"]}
+        assert after["first_response"]["state"] == "met", after
+        assert after["resolution"]["state"] == "paused", f"the pause survives the restart: {after}"
+        assert after["resolution"]["elapsed_seconds"] <= before["resolution"]["elapsed_seconds"], (before, after)
+        kinds = [e["kind"] for e in task["events"]]
+        assert kinds.count("sla_paused") == 1 and kinds.count("sla_met") == 1, kinds
+    finally:
+        sink.stop()
+
+
+def test_a_reopened_task_keeps_only_its_resolution_clock_across_a_restart(daemon_factory):
+    c = start(daemon_factory, offers={"accept_timeout": "30s", "auto_accept": ["email"]})
+    c.status("ben", "available")
+    ack = assert_ack(c.d.post("/v1/messages", mail()))
+    c.wait_task(ack["id"], lambda t: t["state"] == "assigned")
+    assert c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/resolve", {}).status == 200
+    r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/reopen", {})
+    assert r.status == 200, r
+    reopened = r.json()["id"]
+    clocks = [clock["clock"] for clock in c.d.get(f"/v1/tasks/{reopened}").json()["sla"]]
+    assert clocks == ["resolution"], clocks
+
+    c.d.kill9()
+    c.d.start()
+    clocks = [clock["clock"] for clock in c.d.get(f"/v1/tasks/{reopened}").json()["sla"]]
+    assert clocks == ["resolution"], f"no first-response clock appears after a restart: {clocks}"

@@ -138,6 +138,7 @@ public struct AssignmentEngine: Sendable {
         var task = TaskState(id: request.id, uid: counter, queue: Int32(queue), channel: request.channel,
                              priority: request.priority, arrival: request.arrival.timeIntervalSince1970,
                              requirements: requirements, extras: extras, steps: request.escalation)
+        for index in request.firedSteps where task.fired.indices.contains(index) { task.fired[index] = true }
         if let preferred = request.preferredAgent, let agent = agentIndex[preferred], lastAgentTimeout > 0 {
             task.preferredAgent = agent
             task.preferredUntil = request.arrival.timeIntervalSince1970 + lastAgentTimeout
@@ -151,7 +152,7 @@ public struct AssignmentEngine: Sendable {
             tasks.append(task)
         }
         taskIndex[request.id] = slot
-        for (index, step) in request.escalation.enumerated() {
+        for (index, step) in request.escalation.enumerated() where !task.fired[index] {
             if case .after(let delay) = step.trigger {
                 pushTimer(due: request.arrival.timeIntervalSince1970 + delay.timeInterval, kind: .escalation, slot: slot,
                           stamp: task.uid, aux: Int32(index))
@@ -262,6 +263,12 @@ public struct AssignmentEngine: Sendable {
     public func priority(ofTask taskID: String) -> Int? { taskIndex[taskID].map { tasks[Int($0)].priority } }
 
     public func requiredSkills(ofTask taskID: String) -> [SkillRequirement]? { taskIndex[taskID].map { tasks[Int($0)].requirements } }
+
+    /// Indices of the task's escalation steps that have fired (to carry into a new engine on reload).
+    public func firedSteps(ofTask taskID: String) -> [Int] {
+        guard let slot = taskIndex[taskID] else { return [] }
+        return tasks[Int(slot)].fired.indices.filter { tasks[Int(slot)].fired[$0] }
+    }
 
     public func status(ofAgent agentID: String) -> AgentStatus? { agentIndex[agentID].map { agents[Int($0)].status } }
 

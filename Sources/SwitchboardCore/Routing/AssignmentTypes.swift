@@ -13,9 +13,14 @@ public struct TaskRequest: Sendable, Hashable {
     public var escalation: [EscalationStep]
     /// The agent who last served this customer: offered first, until the last-agent timeout.
     public var preferredAgent: String?
+    /// Indices into `escalation` of the steps that already fired for this task (it is placed again
+    /// after a restart, a reload or a transfer): they never fire again. The queue, priority and
+    /// skills in the request already hold their effect.
+    public var firedSteps: [Int]
 
     public init(id: String, queue: String, channel: Channel, priority: Int = 0, arrival: Date,
-                requiredSkills: [SkillRequirement]? = nil, escalation: [EscalationStep] = [], preferredAgent: String? = nil) {
+                requiredSkills: [SkillRequirement]? = nil, escalation: [EscalationStep] = [], preferredAgent: String? = nil,
+                firedSteps: [Int] = []) {
         self.id = id
         self.queue = queue
         self.channel = channel
@@ -24,6 +29,7 @@ public struct TaskRequest: Sendable, Hashable {
         self.requiredSkills = requiredSkills
         self.escalation = escalation
         self.preferredAgent = preferredAgent
+        self.firedSteps = firedSteps
     }
 
     /// The task a routing decision asks for.

@@ -181,6 +181,7 @@ extension TaskRuntime {
             if let toAgent { try requireAgent(toAgent) }
             let at = now()
             let from = task.record.agentID
+            let fired = engine.firedSteps(ofTask: taskID)
             perform(engine.taskWithdrawn(taskID, now: at), at: at, into: &changes)
             if let toQueue, toQueue != task.record.queue {
                 // A new queue: its skills, not the ones the old rule asked for.
@@ -192,9 +193,10 @@ extension TaskRuntime {
             live[taskID] = task
             changes.updates.append(TaskUpdate(id: taskID, state: .waiting, agentID: nil, queue: task.record.queue))
             changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "transferred", agentID: from,
-                                                  details: ["queue": task.record.queue, "to_agent": toAgent ?? "-"]))
+                                                  details: ["queue": task.record.queue, "to_agent": toAgent ?? "-",
+                                                            "skills": SkillRequirement.listDescription(task.plan.skills)]))
             if let from { hub.publish(agent: from, event: "revoked", json: AgentJSON.taskEvent(task.record, plan: nil, expires: nil, reason: "transferred")) }
-            var request = request(for: task)
+            var request = request(for: task, firedSteps: fired)
             request.arrival = at
             request.preferredAgent = toAgent
             perform(engine.taskArrived(request, now: at), at: at, into: &changes)
