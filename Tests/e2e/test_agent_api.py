@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+import socket
 import sqlite3
 import threading
 import time
@@ -111,6 +112,7 @@ class EventStream:
         self.events: list[tuple[str, dict]] = []
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.conn.request("GET", path, headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"})
+        self.sock = self.conn.sock   # the response takes it over; kept to wake the reader on close
         self.response = self.conn.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
@@ -143,6 +145,12 @@ class EventStream:
         raise AssertionError(f"no {kind} event; got {[e for e, _ in self.events]}")
 
     def close(self) -> None:
+        # Shut the socket down first: the reader thread blocked in readline returns at once
+        # (closing alone waits for its buffered read to end, up to the next keep-alive).
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.conn.close()
 
 
@@ -460,3 +468,67 @@ def test_a_reopened_task_keeps_only_its_resolution_clock_across_a_restart(daemon
     c.d.start()
     clocks = [clock["clock"] for clock in c.d.get(f"/v1/tasks/{reopened}").json()["sla"]]
     assert clocks == ["resolution"], f"no first-response clock appears after a restart: {clocks}"
+
+
+# --------------------------------------------------------------------------------------------
+# Transfer to a named agent
+# --------------------------------------------------------------------------------------------
+
+def test_transfer_to_a_named_agent_offers_it_to_them_or_says_why_not(daemon_factory):
+    # No last-agent preference at all: the direct offer must not depend on it.
+    c = start(daemon_factory, last_agent={"timeout": "0s"})
+    anna, ben = c.token("anna"), c.token("ben")
+    stream = EventStream(c.port, "/v1/me/events", ben)
+    try:
+        stream.wait("hello")
+        c.status("anna", "available")
+        ack = assert_ack(c.d.post("/v1/messages", mail()))
+        t = c.wait_task(ack["id"], lambda t: t["state"] == "offered" and t["agent"] == "anna")
+        assert c.call("POST", f"/v1/me/tasks/{t['id']}/accept", anna).status == 200
+
+        # Ben is offline: refused with the reason, and the task stays with Anna.
+        r = c.call("POST", f"/v1/me/tasks/{t['id']}/transfer", anna, {"agent": "ben"})
+        err = h.assert_error(r, 409)
+        assert "ben is offline" in err["message"] and "only available agents" in err["message"], err
+        assert c.task_of(ack["id"]) == {**t, "state": "assigned"}, "a refused transfer changes nothing"
+
+        c.status("ben", "away")
+        r = c.call("POST", f"/v1/me/tasks/{t['id']}/transfer", anna, {"agent": "ben"})
+        assert "ben is away" in h.assert_error(r, 409)["message"]
+
+        # Ben is available with room: offered to him at once; Anna's slot frees.
+        c.status("ben", "available")
+        r = c.call("POST", f"/v1/me/tasks/{t['id']}/transfer", anna, {"agent": "ben"})
+        assert r.status == 200, r
+        assert r.json()["state"] == "offered" and r.json()["agent"] == "ben", r.json()
+        offer = stream.wait("offer", lambda d: d["task"]["id"] == t["id"])
+        assert "named by a transfer" in offer["reason"], offer
+        assert c.agent("anna")["load"] == {}
+        assert c.call("POST", f"/v1/me/tasks/{t['id']}/accept", ben).status == 200
+        assert c.task_of(ack["id"])["agent"] == "ben"
+
+        # Anna turns busy; Ben (email capacity 2) gets the next task, the one after waits, and
+        # handing it to Ben would put him over capacity.
+        c.status("anna", "busy")
+        second = assert_ack(c.d.post("/v1/messages", mail()))
+        c.wait_task(second["id"], lambda t: t["state"] == "offered" and t["agent"] == "ben")
+        third = assert_ack(c.d.post("/v1/messages", mail()))
+        t3 = c.wait_task(third["id"], lambda t: t["state"] == "waiting")
+        r = c.d.curl("POST", f"/v1/agents/anna/tasks/{t3['id']}/transfer", {"agent": "ben"})
+        err = h.assert_error(r, 409)
+        assert "ben is at capacity on email (2 of 2)" in err["message"], err
+        assert err.get("hint"), err
+        assert c.agent("ben")["load"] == {"email": 2}, "never over capacity"
+        assert "anna is busy" in h.assert_error(
+            c.d.curl("POST", f"/v1/agents/anna/tasks/{t3['id']}/transfer", {"agent": "anna"}), 409)["message"]
+        assert c.task_of(third["id"])["state"] == "waiting"
+
+        # Lacking a skill the task requires (billing≥2: ben has no billing).
+        r = c.d.curl("POST", f"/v1/agents/anna/tasks/{t3['id']}/transfer", {"queue": "billing", "agent": "ben"})
+        assert "ben lacks what the task requires: billing≥2" in h.assert_error(r, 409)["message"]
+        assert c.task_of(third["id"])["queue"] == "general"
+
+        kinds = [e["kind"] for e in c.d.get(f"/v1/tasks/{t['id']}").json()["events"]]
+        assert kinds.count("transferred") == 1, kinds
+    finally:
+        stream.close()

@@ -101,6 +101,7 @@ public struct AssignmentEngine: Sendable {
         case .taskCompleted(let task, let now): taskCompleted(task, now: now)
         case .taskWithdrawn(let task, let now): taskWithdrawn(task, now: now)
         case .slaBreached(let task, let kind, let now): slaBreached(task, kind: kind, now: now)
+        case .offeredDirectly(let task, let agent, let now): offerDirectly(task, to: agent, now: now)
         case .tick(let now): tick(now: now)
         }
     }
@@ -113,6 +114,38 @@ public struct AssignmentEngine: Sendable {
         var actions: [AssignmentAction] = []
         let slot = insertTask(request)
         place(slot, now: now.timeIntervalSince1970, actions: &actions)
+        return actions
+    }
+
+    /// Hands a task to a named agent (a transfer to them): offered to them at once, or assigned on
+    /// an auto-accept channel; declined or timed out, it goes to the next agent as any offer does.
+    /// A task already known is first taken from where it is (its holder's slot frees) and replaced
+    /// by `request`. Refused with one `.reject` that says why, and nothing changed, when the agent
+    /// is not configured, already holds the task, is not `available`, lacks a skill the task needs,
+    /// takes no work on its channel or has no room there: never over capacity, never to someone
+    /// away or offline.
+    public mutating func offerDirectly(_ request: TaskRequest, to agentID: String, now: Date) -> [AssignmentAction] {
+        guard let agent = agentIndex[agentID] else {
+            return [.reject(task: request.id, agent: agentID, reason: "agent \(agentID) is not configured")]
+        }
+        let existing = taskIndex[request.id]
+        if let existing, agents[Int(agent)].active.contains(existing) {
+            return [.reject(task: request.id, agent: agentID, reason: "\(agentID) already holds \(request.id)")]
+        }
+        var requirements = request.requiredSkills ?? queueDefinitions[queueID(request.queue)].requiredSkills
+        if !SkillRequirement.isNormalized(requirements) { requirements = SkillRequirement.merged(requirements) }
+        if let reason = directOfferBlocker(agent, requirements: requirements, channel: request.channel) {
+            return [.reject(task: request.id, agent: agentID, reason: reason)]
+        }
+        let time = now.timeIntervalSince1970
+        var actions: [AssignmentAction] = []
+        if let existing { remove(existing, reason: "transferred", now: time, actions: &actions) }
+        let slot = insertTask(request)
+        let queue = queueDefinitions[Int(tasks[Int(slot)].queue)]
+        let selection = recordsExplanations
+            ? AgentSelection(queue: queue.id, strategy: queue.strategy, chosen: agentID, why: .named, candidates: 1, lackingSkills: 0)
+            : nil
+        offer(slot, to: agent, now: time, selection: selection, actions: &actions)
         return actions
     }
 

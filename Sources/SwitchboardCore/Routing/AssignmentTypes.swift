@@ -128,6 +128,8 @@ public struct AgentSelection: Sendable, Hashable {
             return "the customer's previous agent" + (waited ? ", who was reserved for it" : "") + " (last-agent preference until \(RoutingText.time(until)))"
         case .freedCapacity(let channel, let priority, let waited):
             return "\(chosen) was the first to have room on \(channel.rawValue); the task was next in line (priority \(priority), waited \(RoutingText.duration(waited)))"
+        case .named:
+            return "\(chosen) was named by a transfer, and is available with room and the skills"
         case .noCandidates:
             return "no agent has the required skills and takes work on this channel"
         case .nobodyFree:
@@ -143,6 +145,8 @@ public struct AgentSelection: Sendable, Hashable {
         case onlyDecliners
         case previousAgent(until: Date, waited: Bool)
         case freedCapacity(channel: Channel, priority: Int, waited: Double)
+        /// Handed to the agent by name (`AssignmentEngine.offerDirectly`).
+        case named
         case noCandidates
         case nobodyFree
     }
@@ -194,5 +198,6 @@ public enum AssignmentEvent: Sendable, Hashable {
     case taskCompleted(task: String, now: Date)
     case taskWithdrawn(task: String, now: Date)
     case slaBreached(task: String, kind: SLAKind, now: Date)
+    case offeredDirectly(TaskRequest, agent: String, now: Date)
     case tick(now: Date)
 }
