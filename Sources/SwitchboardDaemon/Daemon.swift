@@ -92,7 +92,7 @@ public final class Daemon: @unchecked Sendable {
             ref.daemon?.configuration.adapters.filter(\.enabled).map { ($0.id, $0.channel) } ?? []
         }, enqueued: { ref.daemon?.outbox.wake() })
         autoAnswers = AutoAnswers(store: store, replies: replies, routing: { ref.daemon?.configuration.routing ?? .minimal },
-                                  decide: { ref.daemon?.currentDecider.withLock { $0 }?.decide($0) },
+                                  decide: { ref.daemon?.currentDecider.withLock { $0 }?.redecide($0) },
                                   logger: logger.child("auto-answers"))
         ref.daemon = self
         metrics.register("store") { [store] in Self.storeMetrics(store) }

@@ -213,7 +213,7 @@ final class TaskRuntime: @unchecked Sendable {
     /// Decides a stored message again (its routing is not stored as a value).
     func redecide(_ message: InboundMessage) -> RoutingDecision? {
         guard message.decision != nil, let decider else { return nil }
-        return decider.decide(message).routing
+        return decider.redecide(message).routing
     }
 
     // MARK: New messages
