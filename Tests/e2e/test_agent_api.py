@@ -4,6 +4,7 @@ escalation, and tasks that survive SIGKILL (restored, and replayed from the stor
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import signal
@@ -99,6 +100,16 @@ class Console:
                 return last
             time.sleep(0.05)
         raise AssertionError(f"task of {message_id} never matched; last: {last}")
+
+
+    def wait_task_event(self, task_id: str, kind: str, timeout: float = 10.0) -> dict:
+        """The task's history (GET /v1/tasks/{id}) once it holds an event of that kind."""
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.d.get(f"/v1/tasks/{task_id}").json()
+            if any(e["kind"] == kind for e in task["events"]) or time.monotonic() > deadline:
+                return task
+            time.sleep(0.05)
 
 
 def mail(text: str = "Where is my parcel? It has not arrived.", value: str | None = None) -> dict:
@@ -286,9 +297,12 @@ def test_tasks_survive_sigkill_and_acknowledged_messages_get_their_task(daemon_f
     assert ben["load"]["email"] == 2, f"ben holds his task and one more up to capacity: {ben}"
 
 
-def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemon_factory, workdir):
+@contextlib.contextmanager
+def mail_console(daemon_factory, workdir):
+    """A daemon whose email replies go to the project's SMTP sink, with the agent API on TCP and
+    email auto-accepted; yields (Console, sink)."""
     import os
-    from outbox_helpers import ENV, SMTPSink, email_config, inbound_mail, parse, wait_state
+    from outbox_helpers import ENV, SMTPSink, email_config
 
     sink = SMTPSink(os.path.join(workdir, "smtp"))
     try:
@@ -296,7 +310,15 @@ def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemo
         os.makedirs(d, exist_ok=True)
         cfg = email_config(d, sink.port, listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
                            agent_api={"listener": "console"}, **routing(offers={"accept_timeout": "30s", "auto_accept": ["email"]}))
-        c = Console(daemon_factory(cfg, env=ENV, subdir="d"))
+        yield Console(daemon_factory(cfg, env=ENV, subdir="d")), sink
+    finally:
+        sink.stop()
+
+
+def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemon_factory, workdir):
+    from outbox_helpers import inbound_mail, parse, wait_state
+
+    with mail_console(daemon_factory, workdir) as (c, sink):
         token = c.token("ben")
         assert c.call("PUT", "/v1/me/status", token, {"status": "available"}).status == 200
         ack = assert_ack(c.d.post("/v1/messages", inbound_mail("q-1@customer.example", subject="Parcel",
@@ -324,15 +346,8 @@ def test_an_agents_reply_leaves_by_smtp_and_stops_the_first_response_clock(daemo
         # The customer writes back: the clock runs again and the agent hears of it.
         assert_ack(c.d.post("/v1/messages", inbound_mail("q-2@customer.example", subject="Re: Parcel", text="Thanks!",
                                                          in_reply_to=[f"{sent['outbox']}@example.com"])))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            task = c.d.get(f"/v1/tasks/{t['id']}").json()
-            if any(e["kind"] == "customer_replied" for e in task["events"]):
-                break
-            time.sleep(0.1)
+        task = c.wait_task_event(t["id"], "customer_replied")
         assert {clock["clock"]: clock for clock in task["sla"]}["resolution"]["state"] == "running"
-    finally:
-        sink.stop()
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,16 +426,9 @@ def test_reload_fires_no_escalation_step_again(daemon_factory):
 
 
 def test_an_awaiting_customer_pause_survives_a_restart(daemon_factory, workdir):
-    import os
-    from outbox_helpers import ENV, SMTPSink, email_config, inbound_mail
+    from outbox_helpers import inbound_mail
 
-    sink = SMTPSink(os.path.join(workdir, "smtp"))
-    try:
-        d = os.path.join(workdir, "d")
-        os.makedirs(d, exist_ok=True)
-        cfg = email_config(d, sink.port, listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
-                           agent_api={"listener": "console"}, **routing(offers={"accept_timeout": "30s", "auto_accept": ["email"]}))
-        c = Console(daemon_factory(cfg, env=ENV, subdir="d"))
+    with mail_console(daemon_factory, workdir) as (c, _):
         c.status("ben", "available")
         ack = assert_ack(c.d.post("/v1/messages", inbound_mail("p-1@customer.example", subject="Parcel",
                                                                text="Where is my parcel? It has not arrived.")))
@@ -428,12 +436,7 @@ def test_an_awaiting_customer_pause_survives_a_restart(daemon_factory, workdir):
         r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/replies",
                      {"text": "Which address did you order to?", "awaiting_customer": True})
         assert r.status == 202, r
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            task = c.d.get(f"/v1/tasks/{t['id']}").json()
-            if any(e["kind"] == "sla_paused" for e in task["events"]):
-                break
-            time.sleep(0.05)
+        task = c.wait_task_event(t["id"], "sla_paused")
         before = {clock["clock"]: clock for clock in task["sla"]}
         assert before["resolution"]["state"] == "paused", before
 
@@ -448,8 +451,6 @@ def test_an_awaiting_customer_pause_survives_a_restart(daemon_factory, workdir):
         assert after["resolution"]["elapsed_seconds"] <= before["resolution"]["elapsed_seconds"], (before, after)
         kinds = [e["kind"] for e in task["events"]]
         assert kinds.count("sla_paused") == 1 and kinds.count("sla_met") == 1, kinds
-    finally:
-        sink.stop()
 
 
 def test_a_reopened_task_keeps_only_its_resolution_clock_across_a_restart(daemon_factory):
