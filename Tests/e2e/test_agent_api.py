@@ -533,3 +533,30 @@ def test_transfer_to_a_named_agent_offers_it_to_them_or_says_why_not(daemon_fact
         assert kinds.count("transferred") == 1, kinds
     finally:
         stream.close()
+
+
+def test_a_resumed_resolution_clock_still_breaches(daemon_factory, workdir):
+    from outbox_helpers import inbound_mail
+
+    with mail_console(daemon_factory, workdir) as (c, _):
+        cfg = dict(c.d.config)
+        c.d.stop()
+        cfg["queues"] = dict(cfg["queues"], general={"skills": ["general"], "sla": {"first_response": "1h", "resolution": "2s"}})
+        c.d.rewrite_config(cfg)
+        c.d.start()
+        c = Console(c.d)
+        c.status("ben", "available")
+        ack = assert_ack(c.d.post("/v1/messages", inbound_mail("r-1@customer.example", subject="Parcel",
+                                                               text="Where is my parcel? It has not arrived.")))
+        t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
+        r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/replies",
+                     {"text": "Which address did you order to?", "awaiting_customer": True})
+        assert r.status == 202, r
+        c.wait_task_event(t["id"], "sla_paused")
+        time.sleep(2.5)   # paused past the original deadline
+        assert_ack(c.d.post("/v1/messages", inbound_mail("r-2@customer.example", subject="Re: Parcel", text="To Main St 1",
+                                                         in_reply_to=["r-1@customer.example"])))
+        assert any(e["kind"] == "sla_resumed" for e in c.wait_task_event(t["id"], "sla_resumed")["events"])
+        task = c.wait_task_event(t["id"], "sla_breached", timeout=6)
+        breaches = [e for e in task["events"] if e["kind"] == "sla_breached"]
+        assert [e["details"]["clock"] for e in breaches] == ["resolution"], task["events"]

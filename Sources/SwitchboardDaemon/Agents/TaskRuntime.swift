@@ -245,6 +245,7 @@ final class TaskRuntime: @unchecked Sendable {
             let events = task.sla.customerReplied(at: at)
             live[taskID] = task
             record(events, task: taskID, into: &changes)
+            schedule(deadlineOf: taskID)   // a resumed clock has a deadline again
             changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "customer_replied", details: ["message": messageID]))
             if let agent = task.record.agentID {
                 hub.publish(agent: agent, event: "message", json: AgentJSON.messageEvent(task: task.record, messageID: messageID))
