@@ -298,9 +298,9 @@ def test_tasks_survive_sigkill_and_acknowledged_messages_get_their_task(daemon_f
 
 
 @contextlib.contextmanager
-def mail_console(daemon_factory, workdir):
+def mail_console(daemon_factory, workdir, **extra):
     """A daemon whose email replies go to the project's SMTP sink, with the agent API on TCP and
-    email auto-accepted; yields (Console, sink)."""
+    email auto-accepted (`extra` replaces routing sections); yields (Console, sink)."""
     import os
     from outbox_helpers import ENV, SMTPSink, email_config
 
@@ -309,7 +309,8 @@ def mail_console(daemon_factory, workdir):
         d = os.path.join(workdir, "d")
         os.makedirs(d, exist_ok=True)
         cfg = email_config(d, sink.port, listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
-                           agent_api={"listener": "console"}, **routing(offers={"accept_timeout": "30s", "auto_accept": ["email"]}))
+                           agent_api={"listener": "console"},
+                           **routing(**{"offers": {"accept_timeout": "30s", "auto_accept": ["email"]}, **extra}))
         yield Console(daemon_factory(cfg, env=ENV, subdir="d")), sink
     finally:
         sink.stop()
@@ -425,26 +426,31 @@ def test_reload_fires_no_escalation_step_again(daemon_factory):
     assert c.d.get(f"/v1/tasks/{t['id']}").json()["queue"] == "priority"
 
 
-def test_an_awaiting_customer_pause_survives_a_restart(daemon_factory, workdir):
+def awaiting_customer(c: Console, mail_id: str) -> tuple[dict, dict]:
+    """A customer's mail assigned to Ben, who answers asking them something: the resolution
+    clock pauses. Returns the acknowledgement and the task's history."""
     from outbox_helpers import inbound_mail
 
+    c.status("ben", "available")
+    ack = assert_ack(c.d.post("/v1/messages", inbound_mail(mail_id, subject="Parcel", text="Where is my parcel? It has not arrived.")))
+    t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
+    r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/replies",
+                 {"text": "Which address did you order to?", "awaiting_customer": True})
+    assert r.status == 202, r
+    return ack, c.wait_task_event(t["id"], "sla_paused")
+
+
+def test_an_awaiting_customer_pause_survives_a_restart(daemon_factory, workdir):
     with mail_console(daemon_factory, workdir) as (c, _):
-        c.status("ben", "available")
-        ack = assert_ack(c.d.post("/v1/messages", inbound_mail("p-1@customer.example", subject="Parcel",
-                                                               text="Where is my parcel? It has not arrived.")))
-        t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
-        r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/replies",
-                     {"text": "Which address did you order to?", "awaiting_customer": True})
-        assert r.status == 202, r
-        task = c.wait_task_event(t["id"], "sla_paused")
-        before = {clock["clock"]: clock for clock in task["sla"]}
+        _, paused = awaiting_customer(c, "p-1@customer.example")
+        before = {clock["clock"]: clock for clock in paused["sla"]}
         assert before["resolution"]["state"] == "paused", before
 
         c.d.kill9()
         c.d.start()
         c2 = Console(c.d)
         time.sleep(0.3)
-        task = c2.d.get(f"/v1/tasks/{t['id']}").json()
+        task = c2.d.get(f"/v1/tasks/{paused['id']}").json()
         after = {clock["clock"]: clock for clock in task["sla"]}
         assert after["first_response"]["state"] == "met", after
         assert after["resolution"]["state"] == "paused", f"the pause survives the restart: {after}"
@@ -538,21 +544,9 @@ def test_transfer_to_a_named_agent_offers_it_to_them_or_says_why_not(daemon_fact
 def test_a_resumed_resolution_clock_still_breaches(daemon_factory, workdir):
     from outbox_helpers import inbound_mail
 
-    with mail_console(daemon_factory, workdir) as (c, _):
-        cfg = dict(c.d.config)
-        c.d.stop()
-        cfg["queues"] = dict(cfg["queues"], general={"skills": ["general"], "sla": {"first_response": "1h", "resolution": "2s"}})
-        c.d.rewrite_config(cfg)
-        c.d.start()
-        c = Console(c.d)
-        c.status("ben", "available")
-        ack = assert_ack(c.d.post("/v1/messages", inbound_mail("r-1@customer.example", subject="Parcel",
-                                                               text="Where is my parcel? It has not arrived.")))
-        t = c.wait_task(ack["id"], lambda t: t["state"] == "assigned" and t["agent"] == "ben")
-        r = c.d.post(f"/v1/agents/ben/conversations/{ack['conversation']}/replies",
-                     {"text": "Which address did you order to?", "awaiting_customer": True})
-        assert r.status == 202, r
-        c.wait_task_event(t["id"], "sla_paused")
+    queues = dict(routing()["queues"], general={"skills": ["general"], "sla": {"first_response": "1h", "resolution": "2s"}})
+    with mail_console(daemon_factory, workdir, queues=queues) as (c, _):
+        _, t = awaiting_customer(c, "r-1@customer.example")
         time.sleep(2.5)   # paused past the original deadline
         assert_ack(c.d.post("/v1/messages", inbound_mail("r-2@customer.example", subject="Re: Parcel", text="To Main St 1",
                                                          in_reply_to=["r-1@customer.example"])))
