@@ -22,6 +22,8 @@ public final class Daemon: @unchecked Sendable {
     let autoAnswers: AutoAnswers
     /// The decider of the running configuration, for re-deciding stored messages (automatic answers' replay).
     private let currentDecider = Mutex<InquiryDecider?>(nil)
+    /// Each sender's recent messages, for the frustration signal's repeated contact; kept across reloads.
+    let recentContacts = RecentContacts()
 
     /// Everything a reload swaps, behind one lock. Requests read it; only start/reload/shutdown write.
     private struct Running {
@@ -94,7 +96,7 @@ public final class Daemon: @unchecked Sendable {
             ref.daemon?.configuration.adapters.filter(\.enabled).map { ($0.id, $0.channel) } ?? []
         }, enqueued: { ref.daemon?.outbox.wake() })
         autoAnswers = AutoAnswers(store: store, replies: replies, routing: { ref.daemon?.configuration.routing ?? .minimal },
-                                  decide: { ref.daemon?.currentDecider.withLock { $0 }?.decide($0) },
+                                  decide: { ref.daemon?.currentDecider.withLock { $0 }?.redecide($0) },
                                   logger: logger.child("auto-answers"))
         ref.daemon = self
         metrics.register("store") { [store] in Self.storeMetrics(store) }
@@ -321,7 +323,9 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             throw DaemonError(message: "the classifier cannot be built: \(error)")
         }
-        store.setDecider { decider.decide($0) }
+        recentContacts.configure(window: configuration.classifier.repeatedContactWindow,
+                                 capacity: configuration.classifier.maxTrackedSenders)
+        store.setDecider { [recentContacts] in decider.decide($0, recentContactCount: recentContacts.record($0)) }
         currentDecider.withLock { $0 = decider }
         return decider
     }

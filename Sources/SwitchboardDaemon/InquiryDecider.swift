@@ -17,8 +17,10 @@ struct InquiryDecider: Sendable {
         matrix = ChannelMatrix(configuration: routing)
     }
 
-    func decide(_ message: InboundMessage, now: Date = Date()) -> MessageDecision {
-        let classification = classifier.classify(message)
+    /// `recentContactCount`: the sender's messages within the repeated-contact window, this one
+    /// included (`RecentContacts.record`); 0 when deciding a stored message again.
+    func decide(_ message: InboundMessage, now: Date = Date(), recentContactCount: Int = 0) -> MessageDecision {
+        let classification = classifier.classify(message, recentContactCount: recentContactCount)
         let input = RoutingInput(classification: classification, channel: message.channel,
                                  isPublicPost: Self.isPublicPost(message), contact: Self.profile(message), time: now)
         let routing = matrix.route(input)

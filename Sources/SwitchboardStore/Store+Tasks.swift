@@ -316,14 +316,27 @@ extension Store {
     public func taskEvents(taskID: String) throws(StoreError) -> [TaskEventRecord] {
         try readers.withConnection("read task events") { db throws(StoreError) in
             let s = try db.cachedStatement(
-                "SELECT at, kind, agent_id, details FROM task_events WHERE task_id = ?1 ORDER BY at, rowid",
+                "SELECT task_id, at, kind, agent_id, details FROM task_events WHERE task_id = ?1 ORDER BY at, rowid",
                 purpose: "read task events")
             try s.bind(taskID, at: 1)
-            return try s.queryAll { row throws(StoreError) in
-                TaskEventRecord(taskID: taskID, at: Date(storeMilliseconds: row.int64(at: 0) ?? 0), kind: row.string(at: 1) ?? "",
-                                agentID: row.string(at: 2),
-                                details: try JSONColumn.decodeObject(row.string(at: 3) ?? "{}", column: "task_events.details"))
+            return try s.queryAll { row throws(StoreError) in try TaskEventRecord(row: row) }
+        }
+    }
+
+    /// The events of every open task, each task's in the order they happened: what the runtime
+    /// rebuilds SLA clocks and fired escalation steps from at start.
+    public func openTaskEvents() throws(StoreError) -> [String: [TaskEventRecord]] {
+        try readers.withConnection("read open tasks' events") { db throws(StoreError) in
+            let s = try db.cachedStatement(
+                """
+                SELECT e.task_id, e.at, e.kind, e.agent_id, e.details FROM task_events e JOIN tasks t ON t.id = e.task_id
+                WHERE t.state <> 'resolved' ORDER BY e.task_id, e.at, e.rowid
+                """, purpose: "read open tasks' events")
+            var result: [String: [TaskEventRecord]] = [:]
+            for event in try s.queryAll({ row throws(StoreError) in try TaskEventRecord(row: row) }) {
+                result[event.taskID, default: []].append(event)
             }
+            return result
         }
     }
 
@@ -369,6 +382,15 @@ extension Store {
             try s.bind(conversationID, at: 1)
             return try s.queryOne { _ in true } ?? false
         }
+    }
+}
+
+extension TaskEventRecord {
+    /// Columns task_id, at, kind, agent_id, details.
+    init(row: Statement) throws(StoreError) {
+        self.init(taskID: row.string(at: 0) ?? "", at: Date(storeMilliseconds: row.int64(at: 1) ?? 0), kind: row.string(at: 2) ?? "",
+                  agentID: row.string(at: 3),
+                  details: try JSONColumn.decodeObject(row.string(at: 4) ?? "{}", column: "task_events.details"))
     }
 }
 

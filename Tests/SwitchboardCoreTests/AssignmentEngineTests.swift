@@ -333,6 +333,107 @@ extension AssignmentEngine {
         #expect(engine.slaBreached("e5", kind: .resolution, now: t(13)).isEmpty)
     }
 
+    // MARK: Direct offers (a transfer to a named agent)
+
+    @Test func aTaskIsHandedToANamedAgentWhoIsFree() {
+        var engine = AssignmentEngine(configuration: engineConfiguration(agents: [chatAgent("a", chat: 1), chatAgent("b", chat: 1)]))
+        engine.online("a", "b")
+        #expect(handedOut(engine.taskArrived(task("d1", "idle"), now: t(0))) == ["d1→a"])
+        _ = engine.offerAccepted(task: "d1", agent: "a", now: t(1))
+        // a holds it; a supervisor hands it to b: a's slot frees, b is offered it.
+        let actions = engine.offerDirectly(task("d1", "idle", at: t(2)), to: "b", now: t(2))
+        #expect(handedOut(actions) == ["d1→b"])
+        guard case .offer(_, _, _, let selection)? = actions.last else { Issue.record("no offer: \(actions)"); return }
+        #expect(selection?.reason == "b was named by a transfer, and is available with room and the skills")
+        #expect(engine.tasks(ofAgent: "a").isEmpty)
+        #expect(engine.tasks(ofAgent: "b") == ["d1"])
+        #expect(engine.invariantViolations().isEmpty)
+        // b declines: it goes on to whoever can take it, as any offer.
+        #expect(handedOut(engine.offerDeclined(task: "d1", agent: "b", now: t(3))) == ["d1→a"])
+    }
+
+    @Test(arguments: [
+        ("away", "b is away: only available agents are offered work"),
+        ("offline", "b is offline: only available agents are offered work"),
+        ("busy", "b is busy: only available agents are offered work"),
+        ("full", "b is at capacity on chat (1 of 1)"),
+        ("skills", "b lacks what the task requires: billing≥3"),
+        ("channel", "b takes no email work"),
+        ("call", "b is on an exclusive task (a call)"),
+        ("holds", "b already holds d2"),
+        ("unknown", "agent nobody is not configured"),
+    ])
+    func aNamedAgentWhoCannotTakeItIsRefusedWithTheReason(situation: String, reason: String) {
+        var configuration = engineConfiguration(agents: [chatAgent("a", chat: 2), chatAgent("b", chat: 1, voice: 1)])
+        configuration.exclusiveChannels = [.voice]
+        var engine = AssignmentEngine(configuration: configuration)
+        engine.online("a")
+        _ = engine.taskArrived(task("d2", "idle"), now: t(0))   // offered to a
+        var request = task("d2", "idle", at: t(5))
+        var target = "b"
+        switch situation {
+        case "away", "offline", "busy": _ = engine.agentStatusChanged("b", to: AgentStatus(rawValue: situation)!, now: t(1))
+        case "full":
+            engine.online("b")
+            _ = engine.offerDirectly(task("other", "idle"), to: "b", now: t(1))
+        case "skills":
+            engine.online("b")
+            request = task("d2", "billing", at: t(5))
+        case "channel":
+            engine.online("b")
+            request = task("d2", "idle", at: t(5), channel: .email)
+        case "call":
+            engine.online("b")
+            _ = engine.offerDirectly(task("call", "idle", channel: .voice), to: "b", now: t(1))
+        case "holds":
+            engine.online("b")
+            _ = engine.agentStatusChanged("a", to: .offline, now: t(1))   // d2 goes to b
+        default:
+            target = "nobody"
+        }
+        let before = (engine.status(ofTask: "d2"), engine.tasks(ofAgent: "a"), engine.tasks(ofAgent: "b"), engine.taskCount)
+        let actions = engine.offerDirectly(request, to: target, now: t(5))
+        #expect(actions == [.reject(task: "d2", agent: target, reason: reason)])
+        #expect(engine.status(ofTask: "d2") == before.0, "nothing changed")
+        #expect(engine.tasks(ofAgent: "a") == before.1 && engine.tasks(ofAgent: "b") == before.2 && engine.taskCount == before.3)
+        #expect(engine.invariantViolations().isEmpty)
+    }
+
+    @Test func aDirectOfferOnAnAutoAcceptChannelIsAnAssignmentAndANewTaskCanBeHandedOver() {
+        var engine = AssignmentEngine(configuration: engineConfiguration(agents: [chatAgent("a", chat: 1)], autoAccept: [.chat]))
+        engine.online("a")
+        #expect(handedOut(engine.offerDirectly(task("new", "idle"), to: "a", now: t(0))) == ["new=a"])
+        #expect(engine.status(ofTask: "new") == .assigned(agent: "a"))
+    }
+
+    @Test func stepsThatFiredBeforeARestartOrReloadDoNotFireAgain() {
+        let steps = [EscalationStep(.noAgentAvailable, .notify("leads")), EscalationStep(.after(.seconds(60)), .raisePriority(by: 5)),
+                     EscalationStep(.breach(.firstResponse), .notify("floor")), EscalationStep(.after(.seconds(120)), .notify("late"))]
+        var engine = AssignmentEngine(configuration: engineConfiguration(agents: [chatAgent("a")]))
+        // The task comes back with priority 5 already raised, its no-agent and breach steps done.
+        var request = task("r1", "idle", at: t(0), priority: 5, escalation: steps)
+        request.firedSteps = [0, 1, 2]
+        let arrived = engine.taskArrived(request, now: t(200))
+        #expect(!arrived.contains { if case .notify = $0 { return true }; return false }, "no agent: already told")
+        #expect(engine.firedSteps(ofTask: "r1") == [0, 1, 2])
+        let ticked = engine.tick(now: t(201))
+        #expect(ticked == [.notify(task: "r1", target: "late", step: steps[3])], "only the step that had not fired")
+        #expect(engine.priority(ofTask: "r1") == 5)
+        #expect(engine.slaBreached("r1", kind: .firstResponse, now: t(202)).isEmpty)
+        #expect(engine.firedSteps(ofTask: "r1") == [0, 1, 2, 3])
+        #expect(engine.nextWakeup() == nil)
+    }
+
+    @Test func skillListsReadBackAsStoredInTaskEvents() {
+        let skills = [SkillRequirement(skill: "billing", minimumLevel: 3), SkillRequirement(skill: "general")]
+        #expect(SkillRequirement.listDescription(skills) == "billing≥3, general")
+        #expect(SkillRequirement.parseList("billing≥3, general") == skills)
+        #expect(SkillRequirement.listDescription([]) == "none")
+        #expect(SkillRequirement.parseList("none") == [])
+        #expect(SkillRequirement.parseList("billing≥x") == nil)
+        #expect(SkillRequirement.parseList("") == nil)
+    }
+
     // MARK: Bookkeeping
 
     @Test func duplicatesAndUnknownsAreRejected() {

@@ -49,10 +49,11 @@ import Testing
         var engine = AssignmentEngine(configuration: configuration, recordsExplanations: seed % 2 == 0)
         let agentIDs = configuration.agents.map(\.id)
         var live = Set<String>()
+        var requests: [String: TaskRequest] = [:]
         var finished = Set<String>()
         var now = at("2025-06-02T08:00:00Z")
         var nextTask = 0
-        var offersMade = 0, assignments = 0, completions = 0
+        var offersMade = 0, assignments = 0, completions = 0, refusedDirectly = 0
 
         for step in 0..<4_000 {
             now = now.addingTimeInterval(Double.random(in: 0...6, using: &random))
@@ -73,6 +74,7 @@ import Testing
                 event = "arrive \(id)"
                 actions = engine.taskArrived(request, now: now)
                 live.insert(id)
+                requests[id] = request
             case 30..<45:
                 let agent = agentIDs.randomElement(using: &random)!
                 let status = AgentStatus.allCases.randomElement(using: &random)!
@@ -109,6 +111,28 @@ import Testing
                 guard let task = live.sorted().randomElement(using: &random) else { continue }
                 event = "breach \(task)"
                 actions = engine.slaBreached(task, kind: .firstResponse, now: now)
+            case 86..<90:
+                // A transfer to a named agent: handed to them, or refused with nothing changed.
+                // Agents are tried in random order until one takes it.
+                guard let task = live.sorted().randomElement(using: &random), var request = requests[task] else { continue }
+                request.arrival = now
+                request.firedSteps = engine.firedSteps(ofTask: task)
+                actions = []
+                for agent in agentIDs.shuffled(using: &random).prefix(6) {
+                    let before = (engine.status(ofTask: task), engine.tasks(ofAgent: agent))
+                    event = "hand \(task) to \(agent)"
+                    actions = engine.offerDirectly(request, to: agent, now: now)
+                    if case .reject = actions.first {
+                        refusedDirectly += 1
+                        #expect(actions.count == 1)
+                        #expect(engine.status(ofTask: task) == before.0 && engine.tasks(ofAgent: agent) == before.1,
+                                "step \(step) \(event): a refused transfer changed something")
+                        continue
+                    }
+                    #expect(["\(task)→\(agent)", "\(task)=\(agent)"].contains(handedOut(actions).last ?? ""),
+                            "step \(step) \(event): \(actions)")
+                    break
+                }
             case 83..<86:
                 // A stale or wrong event: accepting for someone else, completing a finished task.
                 let task = (Array(finished) + Array(live)).sorted().randomElement(using: &random) ?? "none"
@@ -153,5 +177,8 @@ import Testing
         }
         #expect(offersMade + assignments > 100)
         #expect(completions > 100)
+        // The engine is work-conserving, so a free agent with the skills seldom exists: most
+        // transfers are refused (the unit tests cover the handovers one by one).
+        #expect(refusedDirectly > 100)
     }
 }

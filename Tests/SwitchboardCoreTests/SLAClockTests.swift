@@ -150,4 +150,54 @@ func weekdays(_ text: String) -> [Weekday: [OpeningHours]] {
             "resolution paused", "resolution resumed", "resolution met",
         ])
     }
+
+    // MARK: Rebuilding after a restart
+
+    @Test(arguments: ["2025-03-11T09:30:00Z", "2025-03-11T13:00:00Z", "2025-03-11T14:30:00Z", "2025-03-12T09:00:00Z"])
+    func replayingStoredEventsRebuildsTheClocksWithoutNewEvents(restartText: String) {
+        let restart = at(restartText)
+        let targets = SLATargets(firstResponse: .seconds(600), resolution: .seconds(7200))
+        // What happened before the restart, as the runtime stored it (events up to the restart only).
+        var history = SLATracker(targets: targets, calendar: berlin, start: at("2025-03-11T09:00:00Z"))
+        var stored = history.update(at: at("2025-03-11T09:11:00Z"))
+        stored += history.agentResponded(at: at("2025-03-11T09:12:00Z"), awaitingCustomer: true)
+        stored += history.customerReplied(at: at("2025-03-11T13:00:00Z"))
+        stored += history.agentResponded(at: at("2025-03-11T14:00:00Z"), awaitingCustomer: true)
+        stored = stored.filter { $0.time <= restart }
+
+        var rebuilt = SLATracker(targets: targets, calendar: berlin, start: at("2025-03-11T09:00:00Z"))
+        rebuilt.replay(stored)
+        // The same state as the live tracker had at the restart.
+        var live = SLATracker(targets: targets, calendar: berlin, start: at("2025-03-11T09:00:00Z"))
+        _ = live.update(at: min(restart, at("2025-03-11T09:11:00Z")))
+        if restart >= at("2025-03-11T09:12:00Z") { live.agentResponded(at: at("2025-03-11T09:12:00Z"), awaitingCustomer: true) }
+        if restart >= at("2025-03-11T13:00:00Z") { live.customerReplied(at: at("2025-03-11T13:00:00Z")) }
+        if restart >= at("2025-03-11T14:00:00Z") { live.agentResponded(at: at("2025-03-11T14:00:00Z"), awaitingCustomer: true) }
+        for (a, b) in zip(rebuilt.clocks, live.clocks) {
+            #expect(a.state == b.state)
+            #expect(a.breachedAt == b.breachedAt)
+            #expect(a.elapsed(at: restart) == b.elapsed(at: restart))
+            #expect(a.deadline == b.deadline)
+        }
+        #expect(rebuilt.events == live.events)
+        // Nothing stored is produced again: the breach is known, a pause stays a pause.
+        #expect(rebuilt.update(at: at("2025-03-12T12:00:00Z")).filter { $0.kind == .firstResponse }.isEmpty)
+        if restart >= at("2025-03-11T14:00:00Z") {
+            #expect(rebuilt.resolution?.state == .paused)
+            #expect(rebuilt.nextDeadline == nil)
+        }
+    }
+
+    @Test func aReplayedPauseKeepsTheCountedTime() {
+        var clock = SLAClock(kind: .resolution, target: .seconds(3600), calendar: berlin, start: at("2025-03-11T09:00:00Z"))
+        clock.replay(.paused, at: at("2025-03-11T09:20:00Z"))
+        #expect(clock.isPaused)
+        #expect(clock.elapsed(at: at("2025-03-11T15:00:00Z")) == 1200)
+        clock.replay(.paused, at: at("2025-03-11T10:00:00Z"))   // cannot apply twice
+        clock.replay(.resumed, at: at("2025-03-11T15:30:00Z"))
+        #expect(clock.deadline == at("2025-03-12T08:10:00Z"))
+        clock.replay(.met, at: at("2025-03-11T15:40:00Z"))
+        #expect(clock.state == .met)
+        #expect(clock.events.map(\.event) == [.started, .paused, .resumed, .met])
+    }
 }

@@ -328,6 +328,33 @@ private let stubRegistry = AdapterRegistry(types: [
         #expect(lines.contains { $0.hasPrefix("classifier.thresold: unknown key") })
     }
 
+    @Test func frustrationSettingsAreReadAndChecked() throws {
+        let defaults = try load(minimal).get().classifier
+        #expect(defaults.repeatedContactWindow == .seconds(86_400))
+        #expect(defaults.maxTrackedSenders == 100_000)
+        #expect(defaults.configuration.frustration.repeatedContactThreshold == 3)
+        let configuration = try load("""
+        {"version": 1, "listeners": {"local": {"type": "unix"}}, "adapters": {"local": {"type": "local"}},
+         "classifier": {"frustration": {"repeated_contact_threshold": 2, "repeated_contact_window": "2h",
+                                        "max_tracked_senders": 5000, "extra_angry_phrases": ["class action"]}}}
+        """).get().classifier
+        #expect(configuration.repeatedContactWindow == .seconds(7200))
+        #expect(configuration.maxTrackedSenders == 5000)
+        #expect(configuration.configuration.frustration.repeatedContactThreshold == 2)
+        #expect(configuration.configuration.frustration.extraAngryPhrases == ["class action"])
+        let lines = issueLines("""
+        {"version": 1, "classifier": {"frustration": {"repeated_contact_window": "forever", "repeated_contact_threshold": 0,
+                                                      "max_tracked_senders": 0, "repeated_contacts": 3}}}
+        """)
+        #expect(lines.contains { $0.hasPrefix("classifier.frustration.repeated_contact_window:") && $0.contains("not a duration") })
+        #expect(lines.contains { $0.hasPrefix("classifier.frustration.repeated_contact_threshold: must be between 1 and 8") })
+        #expect(lines.contains { $0.hasPrefix("classifier.frustration.max_tracked_senders: must be between 1 and 10000000") })
+        #expect(lines.contains { $0.hasPrefix("classifier.frustration.repeated_contacts: unknown key") })
+        #expect(issueLines("""
+        {"version": 1, "classifier": {"frustration": {"repeated_contact_window": "0s"}}}
+        """).contains { $0.hasPrefix("classifier.frustration.repeated_contact_window: must be between 1s and 30d") })
+    }
+
     @Test func registeredTypesAreExplicit() {
         let names = AdapterRegistry.standard.names
         #expect(names.first == "local")

@@ -92,6 +92,29 @@ extension AssignmentEngine {
     @inline(__always)
     func canTake(_ agent: Int32, channel: Int) -> Bool { blocker(agent, channel: channel) == nil }
 
+    /// Why the agent cannot be handed a task with these requirements on this channel now, in
+    /// words for the one who asked; nil when they can.
+    func directOfferBlocker(_ agent: Int32, requirements: [SkillRequirement], channel: Channel) -> String? {
+        let state = agents[Int(agent)]
+        if state.status != .available { return "\(state.id) is \(state.status.rawValue): only available agents are offered work" }
+        let lacking = requirements.filter { requirement in
+            skillIndex[requirement.skill].map { Int(state.level($0)) < requirement.minimumLevel } ?? true
+        }
+        if !lacking.isEmpty {
+            return "\(state.id) lacks what the task requires: " + lacking.map(\.description).joined(separator: ", ")
+        }
+        let slot = channel.slot
+        if state.capacity[slot] == 0 { return "\(state.id) takes no \(channel.rawValue) work" }
+        switch blocker(agent, channel: slot) {
+        case nil: return nil
+        case .onExclusiveTask?: return "\(state.id) is on an exclusive task (a call)"
+        case .atCapacity? where state.load[slot] < state.capacity[slot]:
+            return "\(state.id) holds \(state.totalLoad) other task\(state.totalLoad == 1 ? "" : "s"); \(channel.rawValue) needs an agent with nothing else"
+        case .atCapacity?: return "\(state.id) is at capacity on \(channel.rawValue) (\(state.load[slot]) of \(state.capacity[slot]))"
+        case let other?: return "\(state.id) cannot take it: \(other.rawValue)"
+        }
+    }
+
     @inline(__always)
     func isValid(_ entry: WaitEntry) -> Bool {
         tasks[Int(entry.slot)].live && tasks[Int(entry.slot)].waitStamp == entry.stamp

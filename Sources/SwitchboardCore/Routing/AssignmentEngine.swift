@@ -101,6 +101,7 @@ public struct AssignmentEngine: Sendable {
         case .taskCompleted(let task, let now): taskCompleted(task, now: now)
         case .taskWithdrawn(let task, let now): taskWithdrawn(task, now: now)
         case .slaBreached(let task, let kind, let now): slaBreached(task, kind: kind, now: now)
+        case .offeredDirectly(let task, let agent, let now): offerDirectly(task, to: agent, now: now)
         case .tick(let now): tick(now: now)
         }
     }
@@ -113,6 +114,38 @@ public struct AssignmentEngine: Sendable {
         var actions: [AssignmentAction] = []
         let slot = insertTask(request)
         place(slot, now: now.timeIntervalSince1970, actions: &actions)
+        return actions
+    }
+
+    /// Hands a task to a named agent (a transfer to them): offered to them at once, or assigned on
+    /// an auto-accept channel; declined or timed out, it goes to the next agent as any offer does.
+    /// A task already known is first taken from where it is (its holder's slot frees) and replaced
+    /// by `request`. Refused with one `.reject` that says why, and nothing changed, when the agent
+    /// is not configured, already holds the task, is not `available`, lacks a skill the task needs,
+    /// takes no work on its channel or has no room there: never over capacity, never to someone
+    /// away or offline.
+    public mutating func offerDirectly(_ request: TaskRequest, to agentID: String, now: Date) -> [AssignmentAction] {
+        guard let agent = agentIndex[agentID] else {
+            return [.reject(task: request.id, agent: agentID, reason: "agent \(agentID) is not configured")]
+        }
+        let existing = taskIndex[request.id]
+        if let existing, agents[Int(agent)].active.contains(existing) {
+            return [.reject(task: request.id, agent: agentID, reason: "\(agentID) already holds \(request.id)")]
+        }
+        var requirements = request.requiredSkills ?? queueDefinitions[queueID(request.queue)].requiredSkills
+        if !SkillRequirement.isNormalized(requirements) { requirements = SkillRequirement.merged(requirements) }
+        if let reason = directOfferBlocker(agent, requirements: requirements, channel: request.channel) {
+            return [.reject(task: request.id, agent: agentID, reason: reason)]
+        }
+        let time = now.timeIntervalSince1970
+        var actions: [AssignmentAction] = []
+        if let existing { remove(existing, reason: "transferred", now: time, actions: &actions) }
+        let slot = insertTask(request)
+        let queue = queueDefinitions[Int(tasks[Int(slot)].queue)]
+        let selection = recordsExplanations
+            ? AgentSelection(queue: queue.id, strategy: queue.strategy, chosen: agentID, why: .named, candidates: 1, lackingSkills: 0)
+            : nil
+        offer(slot, to: agent, now: time, selection: selection, actions: &actions)
         return actions
     }
 
@@ -138,6 +171,7 @@ public struct AssignmentEngine: Sendable {
         var task = TaskState(id: request.id, uid: counter, queue: Int32(queue), channel: request.channel,
                              priority: request.priority, arrival: request.arrival.timeIntervalSince1970,
                              requirements: requirements, extras: extras, steps: request.escalation)
+        for index in request.firedSteps where task.fired.indices.contains(index) { task.fired[index] = true }
         if let preferred = request.preferredAgent, let agent = agentIndex[preferred], lastAgentTimeout > 0 {
             task.preferredAgent = agent
             task.preferredUntil = request.arrival.timeIntervalSince1970 + lastAgentTimeout
@@ -151,7 +185,7 @@ public struct AssignmentEngine: Sendable {
             tasks.append(task)
         }
         taskIndex[request.id] = slot
-        for (index, step) in request.escalation.enumerated() {
+        for (index, step) in request.escalation.enumerated() where !task.fired[index] {
             if case .after(let delay) = step.trigger {
                 pushTimer(due: request.arrival.timeIntervalSince1970 + delay.timeInterval, kind: .escalation, slot: slot,
                           stamp: task.uid, aux: Int32(index))
@@ -262,6 +296,12 @@ public struct AssignmentEngine: Sendable {
     public func priority(ofTask taskID: String) -> Int? { taskIndex[taskID].map { tasks[Int($0)].priority } }
 
     public func requiredSkills(ofTask taskID: String) -> [SkillRequirement]? { taskIndex[taskID].map { tasks[Int($0)].requirements } }
+
+    /// Indices of the task's escalation steps that have fired (to carry into a new engine on reload).
+    public func firedSteps(ofTask taskID: String) -> [Int] {
+        guard let slot = taskIndex[taskID] else { return [] }
+        return tasks[Int(slot)].fired.indices.filter { tasks[Int(slot)].fired[$0] }
+    }
 
     public func status(ofAgent agentID: String) -> AgentStatus? { agentIndex[agentID].map { agents[Int($0)].status } }
 

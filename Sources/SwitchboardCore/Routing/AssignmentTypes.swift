@@ -13,9 +13,14 @@ public struct TaskRequest: Sendable, Hashable {
     public var escalation: [EscalationStep]
     /// The agent who last served this customer: offered first, until the last-agent timeout.
     public var preferredAgent: String?
+    /// Indices into `escalation` of the steps that already fired for this task (it is placed again
+    /// after a restart, a reload or a transfer): they never fire again. The queue, priority and
+    /// skills in the request already hold their effect.
+    public var firedSteps: [Int]
 
     public init(id: String, queue: String, channel: Channel, priority: Int = 0, arrival: Date,
-                requiredSkills: [SkillRequirement]? = nil, escalation: [EscalationStep] = [], preferredAgent: String? = nil) {
+                requiredSkills: [SkillRequirement]? = nil, escalation: [EscalationStep] = [], preferredAgent: String? = nil,
+                firedSteps: [Int] = []) {
         self.id = id
         self.queue = queue
         self.channel = channel
@@ -24,6 +29,7 @@ public struct TaskRequest: Sendable, Hashable {
         self.requiredSkills = requiredSkills
         self.escalation = escalation
         self.preferredAgent = preferredAgent
+        self.firedSteps = firedSteps
     }
 
     /// The task a routing decision asks for.
@@ -122,6 +128,8 @@ public struct AgentSelection: Sendable, Hashable {
             return "the customer's previous agent" + (waited ? ", who was reserved for it" : "") + " (last-agent preference until \(RoutingText.time(until)))"
         case .freedCapacity(let channel, let priority, let waited):
             return "\(chosen) was the first to have room on \(channel.rawValue); the task was next in line (priority \(priority), waited \(RoutingText.duration(waited)))"
+        case .named:
+            return "\(chosen) was named by a transfer, and is available with room and the skills"
         case .noCandidates:
             return "no agent has the required skills and takes work on this channel"
         case .nobodyFree:
@@ -137,6 +145,8 @@ public struct AgentSelection: Sendable, Hashable {
         case onlyDecliners
         case previousAgent(until: Date, waited: Bool)
         case freedCapacity(channel: Channel, priority: Int, waited: Double)
+        /// Handed to the agent by name (`AssignmentEngine.offerDirectly`).
+        case named
         case noCandidates
         case nobodyFree
     }
@@ -188,5 +198,6 @@ public enum AssignmentEvent: Sendable, Hashable {
     case taskCompleted(task: String, now: Date)
     case taskWithdrawn(task: String, now: Date)
     case slaBreached(task: String, kind: SLAKind, now: Date)
+    case offeredDirectly(TaskRequest, agent: String, now: Date)
     case tick(now: Date)
 }

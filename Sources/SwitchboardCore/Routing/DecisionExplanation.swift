@@ -244,6 +244,7 @@ extension DecisionExplanation {
                 })
                 w.field("frustration", object: { w in
                     w.field("score", classification.frustration.score)
+                    if classification.frustration.repeatedContact { w.field("repeated_contact", true) }
                     w.field("cues", array: { w in for cue in classification.frustration.cues { w.value(cue) } })
                 })
             })

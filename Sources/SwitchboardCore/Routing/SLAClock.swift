@@ -105,6 +105,36 @@ public struct SLAClock: Sendable, Hashable {
     }
 }
 
+extension SLAClock {
+    /// Applies an event stored earlier, when the clock is rebuilt after a restart: the clock ends
+    /// as it was after the event, and no new event is produced (so nothing is stored twice). Events
+    /// must come in the order they happened; one that cannot apply (a resume of a running clock)
+    /// is ignored.
+    public mutating func replay(_ event: SLAEvent.Kind, at time: Date) {
+        switch event {
+        case .started:
+            return
+        case .paused:
+            guard let runningSince, stoppedAt == nil else { return }
+            accumulated += calendar.businessSeconds(from: runningSince, to: max(time, runningSince))
+            self.runningSince = nil
+        case .resumed:
+            guard runningSince == nil, stoppedAt == nil else { return }
+            runningSince = time
+        case .breached:
+            guard breachedAt == nil else { return }
+            breachedAt = time
+        case .met, .stopped:
+            guard stoppedAt == nil else { return }
+            if let runningSince { accumulated += calendar.businessSeconds(from: runningSince, to: max(time, runningSince)) }
+            runningSince = nil
+            stoppedAt = time
+            if event == .stopped, breachedAt == nil { breachedAt = time }
+        }
+        events.append(SLAEvent(kind: kind, event: event, time: time))
+    }
+}
+
 public enum SLAState: String, Sendable, Hashable {
     case running, paused, met, breached
 }
@@ -174,6 +204,17 @@ public struct SLATracker: Sendable, Hashable {
     @discardableResult
     public mutating func update(at now: Date) -> [SLAEvent] {
         (firstResponse?.update(at: now) ?? []) + (resolution?.update(at: now) ?? [])
+    }
+
+    /// Rebuilds the clocks from their stored events (a restart): pauses, resumes, breaches and
+    /// stops are applied as they happened, without producing events again.
+    public mutating func replay(_ events: [SLAEvent]) {
+        for event in events {
+            switch event.kind {
+            case .firstResponse: firstResponse?.replay(event.event, at: event.time)
+            case .resolution: resolution?.replay(event.event, at: event.time)
+            }
+        }
     }
 
     /// The earliest instant a running clock will breach.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A skill an agent must have, at or above a level, to take a task. Queues declare them, matrix
 /// rules may add more, and escalation steps may relax them as a task waits (Genesys' bullseye).
 public struct SkillRequirement: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -16,6 +18,24 @@ public struct SkillRequirement: Sendable, Hashable, Comparable, CustomStringConv
 
     /// `billing` at level 1, `billing≥3` above.
     public var description: String { minimumLevel <= 1 ? skill : "\(skill)≥\(minimumLevel)" }
+
+    /// A list as stored in task events: `billing≥2, general`, or `none`.
+    public static func listDescription(_ list: [SkillRequirement]) -> String {
+        list.isEmpty ? "none" : list.map(\.description).joined(separator: ", ")
+    }
+
+    /// Reads `listDescription` back; nil when the text is not such a list.
+    public static func parseList(_ text: String) -> [SkillRequirement]? {
+        if text == "none" { return [] }
+        var list: [SkillRequirement] = []
+        for item in text.split(separator: ",") {
+            let parts = item.trimmingCharacters(in: .whitespaces).split(separator: "≥", omittingEmptySubsequences: false)
+            guard let name = parts.first, !name.isEmpty, parts.count <= 2 else { return nil }
+            guard let level = parts.count == 2 ? Int(parts[1]) : 1 else { return nil }
+            list.append(SkillRequirement(skill: String(name), minimumLevel: level))
+        }
+        return list.isEmpty ? nil : list
+    }
 
     /// Whether a list is already sorted with one entry per skill (as `merged` returns it).
     public static func isNormalized(_ list: [SkillRequirement]) -> Bool {

@@ -43,12 +43,15 @@ extension TaskRuntime {
                 guard var task = live[taskID] else { continue }
                 if let queue = engine.queue(ofTask: taskID) { task.record.queue = queue }
                 if let priority = engine.priority(ofTask: taskID) { task.record.priority = priority }
+                // Kept (and stored) so that a reload or restart places the task with what it needs now.
+                if let skills = engine.requiredSkills(ofTask: taskID) { task.plan.skills = skills }
                 live[taskID] = task
                 changes.updates.append(TaskUpdate(id: taskID, state: task.record.state, agentID: task.record.agentID,
                                                   queue: task.record.queue, priority: task.record.priority))
                 changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "escalated",
                                                       details: ["step": step.description, "queue": task.record.queue,
-                                                                "priority": String(task.record.priority)]))
+                                                                "priority": String(task.record.priority),
+                                                                "skills": SkillRequirement.listDescription(task.plan.skills)]))
             case .notify(let taskID, let target, let step):
                 changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "notify", details: ["target": target, "step": step.description]))
                 logger.warning("escalation asks for someone to be told", ["task": taskID, "target": target, "step": step.description])

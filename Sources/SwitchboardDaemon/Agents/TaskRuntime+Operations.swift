@@ -170,8 +170,10 @@ extension TaskRuntime {
         }
     }
 
-    /// Moves a task to another queue, or to a named agent first: it leaves its current holder and
-    /// is placed again (the named agent is offered it first, as a last-agent preference).
+    /// Moves a task to another queue, or hands it to a named agent (and their queue, when both
+    /// are given). A named agent gets it directly (`AssignmentEngine.offerDirectly`) or the call is
+    /// refused with a 409 that says why (not available, lacking a skill, no room on the channel)
+    /// and nothing changes. The task keeps the escalation steps that already fired.
     func transfer(task taskID: String, by agent: String?, toQueue: String?, toAgent: String?, reply: @escaping AgentReply) {
         operate(reply) { [self] changes throws(AgentAPIError) in
             var task = try requireTask(taskID)
@@ -181,23 +183,32 @@ extension TaskRuntime {
             if let toAgent { try requireAgent(toAgent) }
             let at = now()
             let from = task.record.agentID
-            perform(engine.taskWithdrawn(taskID, now: at), at: at, into: &changes)
             if let toQueue, toQueue != task.record.queue {
                 // A new queue: its skills, not the ones the old rule asked for.
                 task.record.queue = toQueue
                 task.plan.skills = routing.queue(toQueue)?.requiredSkills ?? []
+            }
+            var request = request(for: task, firedSteps: engine.firedSteps(ofTask: taskID))
+            request.arrival = at
+            let actions: [AssignmentAction]
+            if let toAgent {
+                actions = engine.offerDirectly(request, to: toAgent, now: at)
+                if case .reject(_, _, let reason)? = actions.first {
+                    throw .conflict("task \(taskID) cannot go to \(toAgent): \(reason)",
+                                    hint: "an agent is handed a task only when available, with its skills and room on its channel; transfer it to a queue to let it wait")
+                }
+            } else {
+                actions = engine.taskWithdrawn(taskID, now: at) + engine.taskArrived(request, now: at)
             }
             task.record.state = .waiting
             task.record.agentID = nil
             live[taskID] = task
             changes.updates.append(TaskUpdate(id: taskID, state: .waiting, agentID: nil, queue: task.record.queue))
             changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "transferred", agentID: from,
-                                                  details: ["queue": task.record.queue, "to_agent": toAgent ?? "-"]))
+                                                  details: ["queue": task.record.queue, "to_agent": toAgent ?? "-",
+                                                            "skills": SkillRequirement.listDescription(task.plan.skills)]))
             if let from { hub.publish(agent: from, event: "revoked", json: AgentJSON.taskEvent(task.record, plan: nil, expires: nil, reason: "transferred")) }
-            var request = request(for: task)
-            request.arrival = at
-            request.preferredAgent = toAgent
-            perform(engine.taskArrived(request, now: at), at: at, into: &changes)
+            perform(actions, at: at, into: &changes)
             return AgentJSON.task(live[taskID])
         }
     }

@@ -115,6 +115,8 @@ final class TaskRuntime: @unchecked Sendable {
     func reconfigure(routing: RoutingConfiguration, decider: InquiryDecider?) {
         queue.async { [self] in
             let statuses = Dictionary(uniqueKeysWithValues: engine.agentIDs.compactMap { id in engine.status(ofAgent: id).map { (id, $0) } })
+            // Steps that fired stay fired: the new engine must not fire them again.
+            let fired = live.keys.reduce(into: [String: [Int]]()) { $0[$1] = engine.firedSteps(ofTask: $1) }
             self.routing = routing
             self.decider = decider
             engine = AssignmentEngine(configuration: routing)
@@ -126,12 +128,12 @@ final class TaskRuntime: @unchecked Sendable {
             var arriving: [String] = []
             for (id, task) in live.sorted(by: { $0.value.record.createdAt < $1.value.record.createdAt }) {
                 if task.record.state == .assigned, let agent = task.record.agentID,
-                   engine.restoreAssigned(request(for: task), agent: agent, now: at) { continue }
+                   engine.restoreAssigned(request(for: task, firedSteps: fired[id] ?? []), agent: agent, now: at) { continue }
                 arriving.append(id)
             }
             for id in arriving {
                 guard let task = live[id] else { continue }
-                perform(engine.taskArrived(request(for: task), now: at), at: at, into: &changes)
+                perform(engine.taskArrived(request(for: task, firedSteps: fired[id] ?? []), now: at), at: at, into: &changes)
             }
             commit(changes)
             logger.info("task runtime reconfigured", ["open_tasks": String(live.count), "agents": String(routing.agents.count)])
@@ -149,33 +151,29 @@ final class TaskRuntime: @unchecked Sendable {
             }
         }
         var changes = TaskChanges()
-        var arriving: [LiveTask] = []
+        var arriving: [(task: LiveTask, firedSteps: [Int])] = []
+        let history = try store.openTaskEvents()
         for record in try store.openTasks() {
             guard let conversation = try store.conversation(id: record.conversationID) else { continue }
             let stored = try store.message(id: record.messageID)
             let plan = stored.flatMap { planFor(message: $0.message, decision: $0.message.decision?.routing ?? redecide($0.message)) }
                 ?? fallbackPlan(queue: record.queue, channel: record.channel)
-            let calendar = routing.calendar(forQueue: record.queue)
-            var sla = SLATracker(targets: plan.targets, calendar: calendar, start: record.createdAt)
-            if let answered = record.firstResponseAt { sla.agentResponded(at: answered, awaitingCustomer: false) }
-            var liveRecord = record
-            liveRecord.plan = [:]
-            let task = LiveTask(record: liveRecord, contactID: conversation.contactID, sla: sla, plan: plan)
+            let (task, fired) = restoredTask(record, contactID: conversation.contactID, plan: plan, events: history[record.id] ?? [])
             live[record.id] = task
             byConversation[record.conversationID] = record.id
             schedule(deadlineOf: record.id)
             if record.state == .assigned, let agent = record.agentID,
-               engine.restoreAssigned(request(for: task), agent: agent, now: at) { continue }
-            arriving.append(task)
+               engine.restoreAssigned(request(for: task, firedSteps: fired), agent: agent, now: at) { continue }
+            arriving.append((task, fired))
         }
-        for task in arriving {
+        for (task, fired) in arriving {
             if task.record.state != .waiting {
                 // An offer does not survive a restart: the task is placed again.
                 changes.updates.append(TaskUpdate(id: task.record.id, state: .waiting, agentID: nil))
                 live[task.record.id]?.record.state = .waiting
                 live[task.record.id]?.record.agentID = nil
             }
-            perform(engine.taskArrived(request(for: task), now: at), at: at, into: &changes)
+            perform(engine.taskArrived(request(for: task, firedSteps: fired), now: at), at: at, into: &changes)
         }
         if let stored = try store.checkpoint(adapterID: Self.checkpointAdapter, key: Self.checkpointKey), let rowID = Int64(stored) {
             watermark = rowID
@@ -215,7 +213,7 @@ final class TaskRuntime: @unchecked Sendable {
     /// Decides a stored message again (its routing is not stored as a value).
     func redecide(_ message: InboundMessage) -> RoutingDecision? {
         guard message.decision != nil, let decider else { return nil }
-        return decider.decide(message).routing
+        return decider.redecide(message).routing
     }
 
     // MARK: New messages
@@ -247,6 +245,7 @@ final class TaskRuntime: @unchecked Sendable {
             let events = task.sla.customerReplied(at: at)
             live[taskID] = task
             record(events, task: taskID, into: &changes)
+            schedule(deadlineOf: taskID)   // a resumed clock has a deadline again
             changes.events.append(TaskEventRecord(taskID: taskID, at: at, kind: "customer_replied", details: ["message": messageID]))
             if let agent = task.record.agentID {
                 hub.publish(agent: agent, event: "message", json: AgentJSON.messageEvent(task: task.record, messageID: messageID))
@@ -289,9 +288,11 @@ final class TaskRuntime: @unchecked Sendable {
         perform(engine.taskArrived(request, now: at), at: at, into: &changes)
     }
 
-    func request(for task: LiveTask) -> TaskRequest {
+    /// The engine's view of a task; `firedSteps`: escalation steps that fired before it is placed again.
+    func request(for task: LiveTask, firedSteps: [Int] = []) -> TaskRequest {
         TaskRequest(id: task.record.id, queue: task.record.queue, channel: task.record.channel, priority: task.record.priority,
-                    arrival: task.record.createdAt, requiredSkills: task.plan.skills, escalation: task.plan.escalation)
+                    arrival: task.record.createdAt, requiredSkills: task.plan.skills, escalation: task.plan.escalation,
+                    firedSteps: firedSteps)
     }
 
     func planFor(message: InboundMessage, decision: RoutingDecision?) -> Plan? {

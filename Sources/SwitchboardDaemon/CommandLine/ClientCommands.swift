@@ -243,7 +243,8 @@ enum ExplainCommand {
             }
             if let f = c["frustration"] {
                 let cues = list(f["cues"])
-                lines.append(String(format: "  frustration   %.2f%@", f["score"]?.doubleValue ?? 0, cues.isEmpty ? "" : " (" + cues.joined(separator: ", ") + ")"))
+                lines.append(String(format: "  frustration   %.2f%@%@", f["score"]?.doubleValue ?? 0, cues.isEmpty ? "" : " (" + cues.joined(separator: ", ") + ")",
+                                    f["repeated_contact"]?.boolValue == true ? "; repeated contact" : ""))
             }
         }
         if let m = d["matrix"] {

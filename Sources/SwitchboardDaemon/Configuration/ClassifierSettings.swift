@@ -8,7 +8,8 @@ import SwitchboardCore
 ///       "confidence_threshold": 0.4,
 ///       "types": ["billing", "technical", "account_access", "order_status", "information",
 ///                 "complaint", "sales", "cancellation", "other"],
-///       "rules": [ { "id": "gdpr", "type": "account_access", "phrases": ["delete my data", "gdpr"] } ]
+///       "rules": [ { "id": "gdpr", "type": "account_access", "phrases": ["delete my data", "gdpr"] } ],
+///       "frustration": { "repeated_contact_threshold": 3, "repeated_contact_window": "24h" }
 ///     }
 ///
 /// Every key is optional: without the section the shipped model and taxonomy are used.
@@ -17,11 +18,19 @@ public struct ClassifierSettings: Sendable, Hashable {
     /// A model file trained with `switchboard train`; nil = the model built into the binary.
     public var modelPath: String?
     public var configuration: ClassifierConfiguration
+    /// How far back a sender's messages count towards "repeated contact" (`RecentContacts`).
+    public var repeatedContactWindow: Duration
+    /// The most senders the repeated-contact counter remembers (the longest silent is forgotten).
+    public var maxTrackedSenders: Int
 
-    public init(enabled: Bool = true, modelPath: String? = nil, configuration: ClassifierConfiguration = ClassifierConfiguration()) {
+    public init(enabled: Bool = true, modelPath: String? = nil, configuration: ClassifierConfiguration = ClassifierConfiguration(),
+                repeatedContactWindow: Duration = RecentContacts.defaultWindow,
+                maxTrackedSenders: Int = RecentContacts.defaultCapacity) {
         self.enabled = enabled
         self.modelPath = modelPath
         self.configuration = configuration
+        self.repeatedContactWindow = repeatedContactWindow
+        self.maxTrackedSenders = maxTrackedSenders
     }
 
     static func read(_ reader: ConfigReader, context: ConfigurationContext) -> ClassifierSettings {
@@ -73,7 +82,24 @@ public struct ClassifierSettings: Sendable, Hashable {
             return ClassificationRule(id: id, type: InquiryType(rawValue: type), phrases: phrases, patterns: patterns,
                                       channels: channels?.compactMap(Channel.init(rawValue:)))
         }
+        readFrustration(reader.object("frustration"), into: &settings)
         reader.reportUnknownKeys()
         return settings
+    }
+
+    /// `frustration`: the repeated-contact threshold and window, and a centre's own anger and
+    /// urgency vocabulary (docs/classifier.md#frustration-signal).
+    private static func readFrustration(_ reader: ConfigReader, into settings: inout ClassifierSettings) {
+        guard reader.value != nil else { return }
+        var options = settings.configuration.frustration
+        options.repeatedContactThreshold = reader.int("repeated_contact_threshold", default: options.repeatedContactThreshold,
+                                                      in: 1...RecentContacts.perSender)
+        settings.repeatedContactWindow = reader.duration("repeated_contact_window", default: settings.repeatedContactWindow,
+                                                         in: .seconds(1)...(.seconds(30 * 86_400)))
+        settings.maxTrackedSenders = reader.int("max_tracked_senders", default: settings.maxTrackedSenders, in: 1...10_000_000)
+        options.extraAngryPhrases = reader.stringList("extra_angry_phrases") ?? []
+        options.extraUrgentPhrases = reader.stringList("extra_urgent_phrases") ?? []
+        settings.configuration.frustration = options
+        reader.reportUnknownKeys()
     }
 }
