@@ -136,9 +136,11 @@ def test_bad_token_is_shown_retried_and_recovers_when_the_file_changes(oauth_dov
     m.wait_until(lambda: "login denied" in m.adapter_status(daemon, ADAPTER)["detail"], timeout=15,
                  what="login denied in status")
     # Retried with backoff (backoff_min 200ms, max 2s): the attempt count grows.
-    m.wait_until(lambda: re.search(r"\((\d+) attempts\)", m.adapter_status(daemon, ADAPTER)["detail"])
-                 and int(re.search(r"\((\d+) attempts\)", m.adapter_status(daemon, ADAPTER)["detail"]).group(1)) >= 3,
-                 timeout=15, what="3 attempts")
+    def attempts():
+        # One status read per check: the detail changes between reads (connecting, failing).
+        found = re.search(r"\((\d+) attempts\)", m.adapter_status(daemon, ADAPTER)["detail"])
+        return int(found.group(1)) if found else 0
+    m.wait_until(lambda: attempts() >= 3, timeout=15, what="3 attempts")
     detail = m.adapter_status(daemon, ADAPTER)["detail"]
     assert "failing since" in detail and "token file" in detail and "next try at" in detail, detail
     cli = h.cli("status", "--socket", daemon.socket_path)
