@@ -33,7 +33,11 @@ struct APIRoutes {
             Self.readers.async { responder.send(.json(StatusReport.json(daemon))) }
         }
         Self.addRecordRoute(to: &router, path: "/v1/messages/{id}", prefix: "msg", noun: "message") { id in
-            guard let message = try daemon.store.message(id: id) else { return nil }
+            guard var message = try daemon.store.message(id: id) else { return nil }
+            if let decision = message.message.decision, let decider = daemon.decider {
+                let details = decider.withFeatures(decision.details, message: message.message)
+                message.message.decision?.details = details
+            }
             let delivery = message.direction == .outbound ? try daemon.store.outboxEntry(messageID: id) : nil
             var writer = JSONWriter(capacity: 1024)
             MessageJSON.write(message, delivery: delivery, into: &writer)

@@ -22,6 +22,8 @@ public final class Daemon: @unchecked Sendable {
     let autoAnswers: AutoAnswers
     /// The decider of the running configuration, for re-deciding stored messages (automatic answers' replay).
     private let currentDecider = Mutex<InquiryDecider?>(nil)
+    /// The running configuration's decider (nil with the classifier off).
+    var decider: InquiryDecider? { currentDecider.withLock { $0 } }
     /// Each sender's recent messages, for the frustration signal's repeated contact; kept across reloads.
     let recentContacts = RecentContacts()
 

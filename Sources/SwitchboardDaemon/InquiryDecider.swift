@@ -19,8 +19,12 @@ struct InquiryDecider: Sendable {
 
     /// `recentContactCount`: the sender's messages within the repeated-contact window, this one
     /// included (`RecentContacts.record`); 0 when deciding a stored message again.
+    ///
+    /// The stored reasons leave out the model's strongest features: naming them (and writing them)
+    /// was a fifth of the cost of deciding, on the path of every acknowledgement. They are a
+    /// function of the text and the model, so `withFeatures` names them when someone asks.
     func decide(_ message: InboundMessage, now: Date = Date(), recentContactCount: Int = 0) -> MessageDecision {
-        let classification = classifier.classify(message, recentContactCount: recentContactCount)
+        let classification = classifier.classify(message, recentContactCount: recentContactCount, namingFeatures: false)
         let input = RoutingInput(classification: classification, channel: message.channel,
                                  isPublicPost: Self.isPublicPost(message), contact: Self.profile(message), time: now)
         let routing = matrix.route(input)
@@ -31,6 +35,28 @@ struct InquiryDecider: Sendable {
         return MessageDecision(inquiryType: classification.type.rawValue, confidence: classification.confidence,
                                queue: routing.queue, priority: routing.priority, details: writer.bytes,
                                routing: routing, classification: classification)
+    }
+
+    /// The stored reasons `details` of `message` with the model's strongest features named, as
+    /// `explain` and the message API show them: recomputed from the message's text with the
+    /// running model (`features_recomputed: true`; a model changed since the message arrived may
+    /// name other features). Decisions by an admin rule, and decisions stored with their features
+    /// (before this was lazy), come back unchanged.
+    func withFeatures(_ details: [UInt8], message: InboundMessage) -> [UInt8] {
+        guard case .object(var root)? = try? JSONParser().parse(details),
+              case .object(var stored)? = root["classification"],
+              let decidedBy = stored["decided_by"]?.stringValue, decidedBy == "model" || decidedBy == "below_threshold",
+              stored["features"] == nil
+        else { return details }
+        let features: [FeatureContribution]
+        switch classifier.classify(message).decidedBy {
+        case .model(let top), .belowThreshold(_, let top): features = top
+        case .rule: features = []
+        }
+        stored["features"] = .array(features.map { .string($0.description) })
+        stored["features_recomputed"] = .bool(true)
+        root["classification"] = .object(stored)
+        return JSONValue.object(root).serialized()
     }
 
     /// A social post is public unless its adapter marked it a direct message.

@@ -108,14 +108,16 @@ public struct Classifier: Sendable {
     }
 
     /// Classifies an inbound message. `recentContactCount` is how many messages the contact sent
-    /// in the recent past (the router knows; the text does not).
-    public func classify(_ message: InboundMessage, recentContactCount: Int = 0) -> Classification {
+    /// in the recent past (the router knows; the text does not). With `namingFeatures: false`
+    /// the model's strongest features are not named (`decidedBy` carries none): the ingest path
+    /// stores decisions without them and `explain` names them later (`InquiryDecider.withFeatures`).
+    public func classify(_ message: InboundMessage, recentContactCount: Int = 0, namingFeatures: Bool = true) -> Classification {
         classify(text: message.text, subject: message.subject, channel: message.channel,
-                 recentContactCount: recentContactCount)
+                 recentContactCount: recentContactCount, namingFeatures: namingFeatures)
     }
 
     public func classify(text: String, subject: String? = nil, channel: Channel = .other,
-                         recentContactCount: Int = 0) -> Classification
+                         recentContactCount: Int = 0, namingFeatures: Bool = true) -> Classification
     {
         let prepared = TextPreparation.prepare(text: text, subject: subject, channel: channel)
         let tokens = MessageTokenizer.tokenize(prepared)
@@ -157,7 +159,7 @@ public struct Classifier: Sendable {
             }
         }
         let topFeatures = model.topFeatures(tokens: tokens, occurrences: occurrences, fineClass: explainingClass,
-                                            limit: configuration.explanationFeatureCount)
+                                            limit: namingFeatures ? configuration.explanationFeatureCount : 0)
         if confidence < configuration.confidenceThreshold && best != otherIndex {
             return Classification(type: .other, confidence: confidence,
                                   runnerUps: runnerUps(probabilities, excluding: .other), frustration: frustrationSignal,

@@ -221,6 +221,13 @@ extension DecisionExplanation {
         writer.object { w in writeDecisionFields(into: &w) }
     }
 
+    /// No `features` key when none were named (the ingest path does not name them: see
+    /// `InquiryDecider.decide`), so that a reader can tell "not named" from "none".
+    private static func writeFeatures(_ features: [FeatureContribution], into w: inout JSONWriter) {
+        guard !features.isEmpty else { return }
+        w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
+    }
+
     private func writeDecisionFields(into w: inout JSONWriter) {
         if let classification {
             w.field("classification", object: { w in
@@ -233,11 +240,11 @@ extension DecisionExplanation {
                     w.field("matched", matched)
                 case .model(let features):
                     w.field("decided_by", "model")
-                    w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
+                    Self.writeFeatures(features, into: &w)
                 case .belowThreshold(let original, let features):
                     w.field("decided_by", "below_threshold")
                     w.field("original", original.rawValue)
-                    w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
+                    Self.writeFeatures(features, into: &w)
                 }
                 w.field("runner_ups", array: { w in
                     for runner in classification.runnerUps { w.object { w in w.field("type", runner.type.rawValue); w.field("score", runner.score) } }

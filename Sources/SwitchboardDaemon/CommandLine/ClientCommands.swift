@@ -236,10 +236,12 @@ enum ExplainCommand {
             lines.append(String(format: "  type          %@ (confidence %.3f)", s(c["type"]), c["confidence"]?.doubleValue ?? 0))
             let runners = (c["runner_ups"]?.arrayValue ?? []).map { String(format: "%@ %.3f", s($0["type"]), $0["score"]?.doubleValue ?? 0) }
             if !runners.isEmpty { lines.append("  runner-ups    " + runners.joined(separator: ", ")) }
+            // Named when asked, from the stored text with the running model (InquiryDecider.withFeatures).
+            let recomputed = c["features_recomputed"]?.boolValue == true ? " (named now, by the running model)" : ""
             switch c["decided_by"]?.stringValue {
             case "rule": lines.append("  decided by    admin rule \(s(c["rule"])) (matched \"\(s(c["matched"]))\")")
-            case "below_threshold": lines.append("  decided by    confidence below the threshold: 'other' instead of \(s(c["original"])) (features: \(list(c["features"]).joined(separator: ", ")))")
-            default: lines.append("  decided by    the model; strongest features: \(list(c["features"]).joined(separator: ", "))")
+            case "below_threshold": lines.append("  decided by    confidence below the threshold: 'other' instead of \(s(c["original"])) (features: \(list(c["features"]).joined(separator: ", ")))\(recomputed)")
+            default: lines.append("  decided by    the model; strongest features: \(list(c["features"]).joined(separator: ", "))\(recomputed)")
             }
             if let f = c["frustration"] {
                 let cues = list(f["cues"])
