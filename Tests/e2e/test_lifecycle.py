@@ -271,6 +271,9 @@ def test_sighup_names_each_key_only_a_restart_applies(daemon_factory):
     pending = d.get("/v1/status").json()["restart_pending"]
     assert pending == [{"key": "outbox.workers", "in_force": "2", "configured": "6"},
                        {"key": "agent_api.max_event_streams", "in_force": "1000", "configured": "40"}], pending
+    cli = h.cli("status", "--socket", d.socket_path)
+    assert cli.returncode == 0, cli
+    assert "restart needed: outbox.workers is 2 until a restart (adapters.json says 6)" in cli.stdout, cli.stdout
     # The old value is what runs: still two sending threads.
     assert _outbox_threads(d) == 2
 

@@ -145,6 +145,10 @@ enum StatusText {
         let version = status["version"]?.stringValue ?? "?"
         let uptime = status["uptime_seconds"]?.doubleValue ?? 0
         lines.append("switchboard \(version), up \(formatDuration(uptime)), state \(status["state"]?.stringValue ?? "?")")
+        // Changes a reload could not apply: the admin's file and what runs differ until a restart.
+        for change in status["restart_pending"]?.arrayValue ?? [] {
+            lines.append("restart needed: \(change["key"]?.stringValue ?? "?") is \(change["in_force"]?.stringValue ?? "?") until a restart (adapters.json says \(change["configured"]?.stringValue ?? "?"))")
+        }
         if let backlog = status["backlog"] {
             lines.append("backlog: \(backlog["queued"]?.intValue ?? 0) queued of a budget of \(backlog["budget"]?.intValue ?? 0)")
         }
