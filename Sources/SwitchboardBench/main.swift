@@ -12,14 +12,16 @@ struct Options {
     var daemonPID: Int32? = nil
     var path = "/v1/messages"
     var label = "ingest"
+    /// Client threads, each serving its share of the connections with poll(2).
+    var threads = 1
     var runID = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
 }
 
 func value<T>(_ parsed: T?) -> T { if let parsed { return parsed }; usage() }
 func usage() -> Never {
     print("""
-    usage: switchboard-bench [--socket PATH | --tcp PORT] [--messages N] [--connections K] [--pid DAEMON_PID] [--label NAME]
-    Posts N distinct messages (unique ids) and prints: messages/s, p50/p99/max latency, status counts, peak RSS.
+    usage: switchboard-bench [--socket PATH | --tcp PORT] [--messages N] [--connections K] [--pid DAEMON_PID] [--label NAME] [--threads T]
+    Posts N distinct messages (unique ids; requests made before the clock starts; T client threads, default 1, serve the K connections with poll) and prints: messages/s, p50/p99/max latency, status counts, peak RSS.
     """)
     exit(2)
 }
@@ -35,6 +37,7 @@ while let arg = args.next() {
     case "--pid": options.daemonPID = value(Int32(args.next() ?? ""))
     case "--label": options.label = value(args.next())
     case "--path": options.path = value(args.next())
+    case "--threads": options.threads = value(Int(args.next() ?? ""))
     default: usage()
     }
 }
@@ -79,48 +82,93 @@ let texts = [
     "what are your opening hours on public holidays?",
 ]
 
+/// The client's side of the benchmark, built to take as little CPU as it can from the daemon it
+/// measures on the same machine: every request is made before the clock starts, and one thread
+/// serves many connections with poll(2) instead of a blocked thread per connection (which cost a
+/// wake-up and a context switch per message).
 final class Worker: @unchecked Sendable {
     var latencies: [UInt32] = []   // microseconds
     var statuses: [Int: Int] = [:]
-    let index: Int
-    let count: Int
-    init(index: Int, count: Int) { self.index = index; self.count = count }
+    private var connections: [Connection] = []
 
-    func run(_ options: Options) {
-        let fd = connectSocket(options)
-        defer { close(fd) }
-        latencies.reserveCapacity(count)
+    /// One keep-alive connection: its requests, laid end to end, and the response being read.
+    final class Connection {
+        let fd: Int32
+        var requests: [UInt8] = []
+        var ends: [Int] = []
+        var next = 0
+        var startedAt: UInt64 = 0
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var have = 0
+        init(fd: Int32) { self.fd = fd }
+    }
+
+    /// Connection `index` of all `options.connections` sends `count` distinct messages.
+    func add(index: Int, count: Int, _ options: Options) {
+        let connection = Connection(fd: connectSocket(options))
+        connection.requests.reserveCapacity(count * 420)
         for i in 0..<count {
             let k = (index + i) % senders.count
             let body = "{\"id\":\"bench-\(options.runID)-\(index)-\(i)\",\"channel\":\"\(channels[k])\",\"from\":{\"kind\":\"\(kinds[k])\",\"value\":\"\(senders[k])\"},\"subject\":\"Benchmark message \(i)\",\"text\":\"\(texts[k])\"}"
             let request = "POST \(options.path) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
-            let bytes = Array(request.utf8)
-            let start = monotonicNanos()
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-                if n <= 0 { perror("send"); exit(1) }
-                sent += n
-            }
-            // Read one response: headers, then Content-Length bytes of body.
-            var have = 0
-            var status = 0
-            while true {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + have, $0.count - have, 0) }
-                if n <= 0 { print("connection closed by the daemon after \(i) messages on connection \(index)"); exit(1) }
-                have += n
-                if let headerEnd = findHeaderEnd(buffer, have) {
-                    // Parsed from the bytes: the client shares the CPU with the daemon it measures,
-                    // so it should spend as little as it can per response.
-                    status = statusCode(buffer, headerEnd)
-                    let length = contentLength(buffer, headerEnd)
-                    if have >= headerEnd + 4 + length { break }
+            connection.requests.append(contentsOf: request.utf8)
+            connection.ends.append(connection.requests.count)
+        }
+        connections.append(connection)
+        latencies.reserveCapacity(latencies.count + count)
+    }
+
+    func run() {
+        var fds = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var active = 0
+        for connection in connections where sendNext(connection) { active += 1 }
+        while active > 0 {
+            let ready = poll(&fds, nfds_t(fds.count), -1)
+            if ready < 0 { if errno == EINTR { continue }; perror("poll"); exit(1) }
+            for slot in fds.indices where fds[slot].revents != 0 {
+                let connection = connections[slot]
+                if readResponse(connection), !sendNext(connection) {
+                    fds[slot].fd = -1   // done: poll ignores it
+                    active -= 1
                 }
             }
-            latencies.append(UInt32(min(UInt64(UInt32.max), (monotonicNanos() - start) / 1000)))
-            statuses[status, default: 0] += 1
         }
+        for connection in connections { close(connection.fd) }
+    }
+
+    /// Sends the connection's next request; false when it has sent them all.
+    private func sendNext(_ c: Connection) -> Bool {
+        guard c.next < c.ends.count else { return false }
+        let from = c.next == 0 ? 0 : c.ends[c.next - 1]
+        let to = c.ends[c.next]
+        c.startedAt = monotonicNanos()
+        var sent = from
+        while sent < to {
+            let n = c.requests.withUnsafeBytes { send(c.fd, $0.baseAddress! + sent, to - sent, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { perror("send"); exit(1) }
+            sent += n
+        }
+        return true
+    }
+
+    /// Reads what the daemon sent; true once the whole response (headers, then Content-Length
+    /// bytes of body) is in, which is then counted.
+    private func readResponse(_ c: Connection) -> Bool {
+        let n = c.buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress! + c.have, $0.count - c.have, Int32(MSG_DONTWAIT)) }
+        if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+            print("connection closed by the daemon after \(c.next) messages"); exit(1)
+        }
+        if n < 0 { return false }
+        c.have += n
+        // Parsed from the bytes: the client shares the CPU with the daemon it measures.
+        guard let headerEnd = findHeaderEnd(c.buffer, c.have) else { return false }
+        let length = contentLength(c.buffer, headerEnd)
+        guard c.have >= headerEnd + 4 + length else { return false }
+        latencies.append(UInt32(min(UInt64(UInt32.max), (monotonicNanos() - c.startedAt) / 1000)))
+        statuses[statusCode(c.buffer, headerEnd), default: 0] += 1
+        c.have = 0
+        c.next += 1
+        return true
     }
 
     /// "HTTP/1.1 202 Accepted": the three digits after the first space.
@@ -169,14 +217,14 @@ func peakRSS(_ pid: Int32?) -> String {
     return "n/a"
 }
 
-let perWorker = options.total / options.connections
-let workers = (0..<options.connections).map { Worker(index: $0, count: perWorker) }
-let runOptions = options
+let perConnection = options.total / options.connections
+let workers = (0..<max(1, min(options.threads, options.connections))).map { _ in Worker() }
+for index in 0..<options.connections { workers[index % workers.count].add(index: index, count: perConnection, options) }
 let group = DispatchGroup()
 let begin = monotonicNanos()
 for worker in workers {
     group.enter()
-    let thread = Thread { worker.run(runOptions); group.leave() }
+    let thread = Thread { worker.run(); group.leave() }
     thread.stackSize = 1 << 20
     thread.start()
 }

@@ -12,7 +12,9 @@ import Glibc
 /// becomes one transaction and one fsync, and each write's completion is called only after that
 /// COMMIT. So many adapters and connections writing at once pay for durability together, and an
 /// acknowledgement sent from a completion is never for something that could still be lost.
-/// Completions run on the writer thread: do little there and hop elsewhere (the async wrappers do).
+/// With `synchronous=FULL` the fsync runs on a syncer thread (`WALSyncer`) while the writer
+/// fills the next batch, and completions are called there once the log is on disk; otherwise on
+/// the writer thread. Either way: do little there and hop elsewhere (the async wrappers do).
 ///
 /// Reads use a small pool of read-only connections from any thread and never wait for the writer.
 /// They block the calling thread briefly; from async code use `read(_:)`, which runs them on a
@@ -28,8 +30,8 @@ public final class Store: Sendable {
     let readers: ReaderPool
     private let metricsRecorder = MetricsRecorder()
     private let writerRunning = DispatchGroup()
-    /// The writer thread's pthread id, so that `close()` called from a completion does not wait for itself.
-    private let writerThread = WriterThreadID()
+    /// The threads completions run on, so that `close()` called from one does not wait for itself.
+    private let writerThreads = StoreThreads()
     private let commitListener = CommitListenerBox()
 
     /// Opens (creating the directory and file if needed) and migrates the database at `path`,
@@ -53,17 +55,17 @@ public final class Store: Sendable {
         }
 
         let startup = StartupSignal()
-        let (queue, metrics, readers, running, writerThread, listener) =
-            (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThread, commitListener)
+        let (queue, metrics, readers, running, threads, listener) =
+            (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThreads, commitListener)
         running.enter()
         let thread = Thread {
-            writerThread.id.store(UInt(pthread_self()), ordering: .releasing)
+            threads.registerCurrent()
             ThreadName.setCurrent("store-writer")
             do throws(StoreError) {
                 // The writer (and its connection) lives in this scope only: by the time
                 // `running.leave()` lets `close()` return, the database file is closed.
                 let writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics,
-                                             commitListener: listener)
+                                             commitListener: listener, queue: queue, threads: threads)
                 startup.finish(.success(()))
                 writer.run(queue)
                 logger.info("store closed", ["path": path])
@@ -195,8 +197,8 @@ public final class Store: Sendable {
         return try result.get()
     }
 
-    /// Tells `listener` about every new (non-duplicate) message after the COMMIT that stored it,
-    /// on the writer thread, in commit order: the daemon's task runtime hears of new inquiries
+    /// Tells `listener` about every new (non-duplicate) message after the COMMIT that stored it
+    /// (and its fsync), on the thread that runs completions, in commit order: the daemon's task runtime hears of new inquiries
     /// without polling. Keep it quick (hand off to a queue). Pass nil to stop.
     public func setCommitListener(_ listener: (@Sendable ([CommittedMessage]) -> Void)?) {
         commitListener.set(listener)
@@ -210,10 +212,11 @@ public final class Store: Sendable {
 
     /// Drains: everything queued is committed and answered, then the writer stops and the
     /// connections close. Later writes and reads answer `.closed`. Safe to call more than once;
-    /// called from a completion (the writer thread) it starts the drain without waiting for it.
+    /// called from a completion (the writer's or the syncer's thread) it starts the drain without
+    /// waiting for it.
     public func close() {
         queue.close()
-        if UInt(pthread_self()) == writerThread.id.load(ordering: .acquiring) { return }
+        if writerThreads.includesCurrent { return }
         writerRunning.wait()
     }
 
@@ -239,8 +242,14 @@ final class CommitListenerBox: Sendable {
     var current: (@Sendable ([CommittedMessage]) -> Void)? { box.withLock { $0 }?.call }
 }
 
-private final class WriterThreadID: Sendable {
-    let id = Atomic<UInt>(0)
+/// The store's writer thread and, with `synchronous=FULL`, its syncer thread (`WALSyncer`).
+final class StoreThreads: Sendable {
+    private let ids = Mutex<[UInt]>([])
+    func registerCurrent() { ids.withLock { $0.append(UInt(pthread_self())) } }
+    var includesCurrent: Bool {
+        let me = UInt(pthread_self())
+        return ids.withLock { $0.contains(me) }
+    }
 }
 
 /// The writer thread's answer to "did the database open and migrate?", waited for by `init`.

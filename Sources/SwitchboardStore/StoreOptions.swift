@@ -7,9 +7,11 @@ public struct StoreOptions: Sendable {
         /// A commit survives a crash of the process but may be lost on power loss.
         case normal = "NORMAL"
         /// Every commit is fsynced before it is acknowledged: survives power loss. Group commit
-        /// shares one fsync among every message in a batch, which keeps this fast.
+        /// shares one fsync among every message in a batch, which keeps this fast, and the fsync
+        /// runs on its own thread while the writer prepares the next batch (`WALSyncer`).
         case full = "FULL"
-        /// As `full`, and also syncs the directory after the WAL is reset.
+        /// As `full`, and also syncs the directory after the WAL is reset; SQLite fsyncs inside
+        /// COMMIT on the writer thread (no overlap with the next batch).
         case extra = "EXTRA"
     }
 

@@ -66,18 +66,18 @@ func string(_ path: String, _ sql: String) throws -> String? {
 /// taken as one batch when it resumes.
 final class WriterGate: Sendable {
     private let entered = DispatchSemaphore(value: 0)
-    private let gate = DispatchSemaphore(value: 0)
+    private let store = Mutex<Store?>(nil)
 
-    /// Queues a message whose completion holds the writer, and waits until it does.
+    /// Stores a message, waits for its answer, then keeps the writer from taking anything new
+    /// until `release()`: what is queued meanwhile is all there when the writer next looks.
     func hold(_ store: Store, externalID: String = "gate") {
-        store.ingest([makeMessage(externalID, adapter: "gate")]) { [entered, gate] _ in
-            entered.signal()
-            gate.wait()
-        }
+        store.ingest([makeMessage(externalID, adapter: "gate")]) { [entered] _ in entered.signal() }
         entered.wait()
+        store.queue.pause()
+        self.store.withLock { $0 = store }
     }
 
-    func release() { gate.signal() }
+    func release() { store.withLock { $0 }?.queue.resume() }
 }
 
 /// Counts down completions and lets a test wait for all of them.

@@ -6,7 +6,9 @@ extension Database {
     /// schema but not enforced here: the writer is the only one that writes, and it creates every
     /// contact and conversation before the rows that refer to them in the same transaction;
     /// enforcing them cost two index probes per message on the hot path.
-    static func openWriter(path: String, options: StoreOptions) throws(StoreError) -> Database {
+    /// `syncedElsewhere`: the log is fsynced by the store's `WALSyncer` after each COMMIT (with
+    /// `synchronous=FULL`), so this connection runs NORMAL.
+    static func openWriter(path: String, options: StoreOptions, syncedElsewhere: Bool = false) throws(StoreError) -> Database {
         let db = try Database(path: path, access: .readWrite)
         sqlite3_busy_timeout(db.handle, Int32(clamping: Int(options.busyTimeout * 1000)))
         // Only a new, empty database takes it (an existing one keeps the size it was made with).
@@ -18,7 +20,7 @@ extension Database {
                              hint: "the store needs a local filesystem that supports shared memory (not NFS)")
         }
         try db.execute("""
-            PRAGMA synchronous = \(options.synchronous.rawValue);
+            PRAGMA synchronous = \(syncedElsewhere ? StoreOptions.Synchronous.normal.rawValue : options.synchronous.rawValue);
             PRAGMA foreign_keys = OFF;
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -32768;

@@ -6,6 +6,12 @@ import SwitchboardCore
 /// transaction, commits (one fsync), and only then calls the completions: concurrent writers
 /// share the cost of durability. Not Sendable: it lives and dies on the writer thread.
 ///
+/// With `synchronous=FULL` the fsync is the syncer's (`WALSyncer`): the connection commits with
+/// NORMAL, the batch's completions go to the syncer, which runs them after its fdatasync, and the
+/// writer opens the next transaction at once, filling it with whatever arrives until the sync in
+/// flight is done, then commits. The disk syncing one batch and the writer preparing the next
+/// overlap; each batch still has exactly one sync.
+///
 /// Inside a transaction a write that fails on its own (a constraint, an invalid message) is
 /// answered with its error and the rest of the batch commits; a failure of the transaction itself
 /// (disk full, I/O error) answers every write in the batch with that error and acknowledges nothing.
@@ -28,6 +34,8 @@ final class StoreWriter {
     let logger: Logger
     private let metrics: MetricsRecorder
     private let checkpointer: WALCheckpointer
+    /// With `synchronous=FULL`: makes commits durable off this thread (the connection runs NORMAL).
+    private let syncer: WALSyncer?
 
     var cache: WriterCache
     /// Conversations whose last message time and channel changed in this transaction.
@@ -50,13 +58,15 @@ final class StoreWriter {
     var committed: [CommittedMessage] = []
 
     init(path: String, options: StoreOptions, logger: Logger, metrics: MetricsRecorder,
-         commitListener: CommitListenerBox) throws(StoreError) {
+         commitListener: CommitListenerBox, queue: WriteQueue, threads: StoreThreads) throws(StoreError) {
         self.commitListener = commitListener
-        db = try Database.openWriter(path: path, options: options)
+        let syncsItself = options.synchronous == .full
+        db = try Database.openWriter(path: path, options: options, syncedElsewhere: syncsItself)
         try Schema.migrator.migrate(db, logger: logger)
         sql = try WriterStatements(db)
         checkpointer = try WALCheckpointer(path: path, options: options, logger: logger)
         checkpointer.install(on: db)
+        syncer = syncsItself ? try WALSyncer(databasePath: path, logger: logger, threads: threads, onSynced: { queue.wake() }) : nil
         self.options = options
         self.logger = logger
         self.metrics = metrics
@@ -69,6 +79,7 @@ final class StoreWriter {
         while let batch = queue.takeBatch(maxWeight: max(1, options.maxBatchSize)) {
             process(batch, queue: queue)
         }
+        syncer?.stop()
         checkpointer.uninstall(from: db)
         checkpointer.stop()
         // Fold the WAL back into the database so a stopped store is one file.
@@ -80,6 +91,13 @@ final class StoreWriter {
     }
 
     private func process(_ taken: [WriteQueue.Entry], queue: WriteQueue) {
+        if let failure = syncer?.failure {
+            // The disk failed a sync: nothing more is acknowledged until a restart.
+            metrics.update { $0.batchErrors += 1 }
+            queue.pendingMessages.subtract(taken.reduce(0) { $0 + $1.job.messageCount }, ordering: .relaxed)
+            for entry in taken { entry.job.fail(failure) }
+            return
+        }
         var batch = taken
         let started = DispatchTime.now().uptimeNanoseconds
         cache.trimIfNeeded()
@@ -105,9 +123,15 @@ final class StoreWriter {
                 // Writes that arrived while these ran join this transaction (and its one fsync)
                 // instead of waiting for the next: with many connections each waiting for its
                 // answer, this is what lets batches grow. Not on a retry, which re-runs `batch`.
+                // With a syncer, the transaction stays open (and keeps taking arrivals) while the
+                // previous batch's sync runs: COMMIT now would only wait for the disk behind it.
                 while !retried {
                     let late = queue.takeLateArrivals(maxWeight: max(1, options.maxBatchSize) - tally.writes)
-                    if late.isEmpty { break }
+                    if late.isEmpty {
+                        guard let syncer, syncer.isBusy, tally.writes < options.maxBatchSize else { break }
+                        queue.waitForArrivals(timeout: 0.05)
+                        continue
+                    }
                     batch.append(contentsOf: late)
                     for entry in late {
                         tally.writes += entry.job.weight
@@ -161,20 +185,35 @@ final class StoreWriter {
                 m.batchErrors += 1
             }
             m.commitLatency.record(seconds: Double(finished &- started) / 1e9)
-            for entry in batch {
-                m.acknowledgeLatency.record(seconds: Double(finished &- entry.enqueuedAt) / 1e9, times: entry.job.weight)
-            }
+            if syncer == nil { Self.recordAcknowledged(batch, at: finished, in: &m) }
         }
         queue.pendingMessages.subtract(messageCount, ordering: .relaxed)
 
         if let failure {
             for entry in batch { entry.job.fail(failure) }
+        } else if let syncer {
+            // Answered once the disk has the log: on the syncer's thread, after its fdatasync.
+            let newMessages = committed
+            committed.removeAll(keepingCapacity: true)
+            syncer.committed(WALSyncer.Delivery(
+                succeed: { [metrics] in
+                    metrics.update { Self.recordAcknowledged(batch, at: DispatchTime.now().uptimeNanoseconds, in: &$0) }
+                    for answer in answers { answer() }
+                    if let listener, !newMessages.isEmpty { listener(newMessages) }
+                },
+                fail: { error in for entry in batch { entry.job.fail(error) } }))
         } else {
             for answer in answers { answer() }
             if let listener, !committed.isEmpty {
                 listener(committed)
                 committed.removeAll(keepingCapacity: true)
             }
+        }
+    }
+
+    private static func recordAcknowledged(_ batch: [WriteQueue.Entry], at now: UInt64, in m: inout StoreMetrics) {
+        for entry in batch {
+            m.acknowledgeLatency.record(seconds: Double(now &- entry.enqueuedAt) / 1e9, times: entry.job.weight)
         }
     }
 

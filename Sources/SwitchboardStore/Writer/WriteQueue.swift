@@ -56,6 +56,10 @@ final class WriteQueue: @unchecked Sendable {
         var entries: [Entry] = []
         var writerSleeping = false
         var closing = false
+        /// Set by `wake()`, cleared when `waitForArrivals` returns.
+        var woken = false
+        /// Tests only (`pause()`): the writer takes nothing new until `resume()`.
+        var paused = false
     }
 
     private let condition = NSCondition()
@@ -83,8 +87,8 @@ final class WriteQueue: @unchecked Sendable {
     func takeBatch(maxWeight: Int) -> [Entry]? {
         condition.lock()
         defer { condition.unlock() }
-        while state.entries.isEmpty {
-            if state.closing { return nil }
+        while state.entries.isEmpty || (state.paused && !state.closing) {
+            if state.closing && state.entries.isEmpty { return nil }
             state.writerSleeping = true
             condition.wait()
         }
@@ -100,6 +104,33 @@ final class WriteQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return removeFirst(maxWeight: maxWeight, atLeastOne: false)
+    }
+
+    /// The writer's wait while it holds a transaction open for the sync in flight: returns when
+    /// something is queued, `wake()` was called since the last return, the queue is closing, or
+    /// `timeout` has passed. Takes nothing.
+    @discardableResult
+    func waitForArrivals(timeout: TimeInterval) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if state.entries.isEmpty && !state.woken && !state.closing {
+            state.writerSleeping = true
+            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+            state.writerSleeping = false
+        }
+        state.woken = false
+        return !state.entries.isEmpty
+    }
+
+    /// Ends the writer's `waitForArrivals` (or the next one): the sync it waited for is done.
+    func wake() {
+        condition.lock()
+        defer { condition.unlock() }
+        state.woken = true
+        if state.writerSleeping {
+            state.writerSleeping = false
+            condition.signal()
+        }
     }
 
     /// Takes the oldest entries up to `maxWeight` (the first one whatever its weight when
@@ -121,6 +152,21 @@ final class WriteQueue: @unchecked Sendable {
         let taken = Array(state.entries[..<end])
         state.entries.removeFirst(end)
         return taken
+    }
+
+    /// For tests: the writer finishes the batch it has and then takes nothing until `resume()`,
+    /// so that everything queued meanwhile is there at once.
+    func pause() {
+        condition.lock()
+        defer { condition.unlock() }
+        state.paused = true
+    }
+
+    func resume() {
+        condition.lock()
+        defer { condition.unlock() }
+        state.paused = false
+        condition.signal()
     }
 
     /// Stops accepting writes; the writer drains what is queued, then `takeBatch` returns nil.

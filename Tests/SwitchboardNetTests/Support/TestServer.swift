@@ -60,8 +60,8 @@ final class TestServer {
     }
 
     /// Waits until `condition` holds (polling), for state the server updates on its own thread.
-    static func eventually(_ condition: () -> Bool) -> Bool {
-        for _ in 0..<500 {
+    static func eventually(seconds: Int = 5, _ condition: () -> Bool) -> Bool {
+        for _ in 0..<(seconds * 100) {
             if condition() { return true }
             usleep(10_000)
         }
