@@ -193,6 +193,25 @@ static int sb_vfs_current_time(sqlite3_vfs *v, double *t) { (void)v; return sb_r
 static int sb_vfs_get_last_error(sqlite3_vfs *v, int c, char *o) { (void)v; return sb_real_vfs->xGetLastError ? sb_real_vfs->xGetLastError(sb_real_vfs, c, o) : 0; }
 static int sb_vfs_current_time_int64(sqlite3_vfs *v, sqlite3_int64 *t) { (void)v; return sb_real_vfs->xCurrentTimeInt64(sb_real_vfs, t); }
 
+/* An xFileControl op no VFS knows: the shim's xFileControl writes what it holds, then the real
+   file answers SQLITE_NOTFOUND. */
+#define SB_FCNTL_FLUSH_HELD 0x5B5B
+
+/* Writes what the WAL shim still holds for `db`'s main database. SQLite can return from COMMIT
+   with a frame header held: when a transaction wrote a page twice (after a cache spill) it
+   rewrites the checksums of its frames, one 24-byte header write each, the last one the commit
+   frame's, and no page write follows to flush it. With synchronous=FULL the sync in COMMIT wrote
+   it; otherwise it would wait for the next operation on the log. Call after every COMMIT.
+   Through the file's methods rather than sb_wal_flush: this header's static functions have a copy
+   per object file, so its sb_wal_methods cannot be compared across files. */
+static inline int sb_sqlite3_flush_wal(sqlite3 *db) {
+    sqlite3_file *wal = 0;
+    int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+    if (rc != SQLITE_OK || wal == 0 || wal->pMethods == 0) return rc == SQLITE_NOTFOUND ? SQLITE_OK : rc;
+    rc = wal->pMethods->xFileControl(wal, SB_FCNTL_FLUSH_HELD, 0);
+    return rc == SQLITE_NOTFOUND ? SQLITE_OK : rc;
+}
+
 /* Registers the frame-coalescing VFS as the default. Call once, after sqlite3_config and before
    the first connection opens. Returns SQLITE_OK, or an error (the default VFS stays in use). */
 static inline int sb_sqlite3_register_wal_coalescing_vfs(void) {

@@ -18,7 +18,8 @@ public struct StoreMetrics: Sendable, Hashable {
     public var lastBatchSize = 0
     /// Writes per transaction over all transactions, committed or failed.
     public var averageBatchSize: Double { batches == 0 ? 0 : Double(writes) / Double(batches) }
-    /// Time from BEGIN to the end of COMMIT (including its fsync).
+    /// Time from BEGIN to the end of COMMIT: with `synchronous=FULL` it includes the time the
+    /// batch was held open for the previous batch's fsync and not its own (see `acknowledgeLatency`).
     public var commitLatency = LatencyHistogram()
     /// Time from the moment a write was queued to the moment its completion was called.
     public var acknowledgeLatency = LatencyHistogram()

@@ -10,8 +10,8 @@ public struct StoreOptions: Sendable {
         /// shares one fsync among every message in a batch, which keeps this fast, and the fsync
         /// runs on its own thread while the writer prepares the next batch (`WALSyncer`).
         case full = "FULL"
-        /// As `full`, and also syncs the directory after the WAL is reset; SQLite fsyncs inside
-        /// COMMIT on the writer thread (no overlap with the next batch).
+        /// SQLite's EXTRA (in WAL mode as `full`, with its extra directory syncs); SQLite fsyncs
+        /// inside COMMIT on the writer thread (no overlap with the next batch).
         case extra = "EXTRA"
     }
 

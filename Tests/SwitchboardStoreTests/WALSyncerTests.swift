@@ -52,9 +52,9 @@ struct WALSyncerTests {
     /// A syncer on a fresh store path whose syncs are `fake`'s.
     private func makeSyncer(_ fake: FakeSync, in dir: TemporaryDirectory,
                             onSynced: @escaping @Sendable () -> Void = {}) throws -> (WALSyncer, path: String) {
-        let path = dir.path + "/store.db"
+        let path = dir.path + "/store.db-wal"
         FileManager.default.createFile(atPath: path, contents: Data())
-        let syncer = try WALSyncer(databasePath: path, logger: .silent, threads: StoreThreads(),
+        let syncer = try WALSyncer(walPath: path, logger: .silent, threads: StoreThreads(),
                                    sync: { fake.sync($0) }, onSynced: onSynced)
         return (syncer, path)
     }
@@ -75,9 +75,8 @@ struct WALSyncerTests {
         let dir = try TemporaryDirectory()
         let fake = FakeSync()
         let synced = Mutex(0)
-        let (syncer, path) = try makeSyncer(fake, in: dir, onSynced: { synced.withLock { $0 += 1 } })
+        let (syncer, _) = try makeSyncer(fake, in: dir, onSynced: { synced.withLock { $0 += 1 } })
         #expect(fake.calls == 1)   // what the migrations wrote, before anything is answered
-        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
 
         let log = Log()
         log.expect(3)
@@ -132,6 +131,33 @@ struct WALSyncerTests {
         #expect(log.wait() == ["a ok", "b ok"])
     }
 
+    @Test func aLogThatIsNotThereIsAnErrorNotAFileMadeUp() throws {
+        let dir = try TemporaryDirectory()
+        let missing = dir.path + "/nothing.db-wal"
+        #expect(throws: StoreError.self) {
+            _ = try WALSyncer(walPath: missing, logger: .silent, threads: StoreThreads(), onSynced: {})
+        }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
+    /// A store whose database path is a symbolic link: SQLite keeps the log next to the file the
+    /// link points to, and that is the one synced (no stray log next to the link).
+    @Test func theLogSyncedIsTheOneSQLiteWritesEvenBehindASymlink() async throws {
+        let dir = try TemporaryDirectory()
+        let real = dir.path + "/real"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        let store1 = try Store(path: real + "/store.db", options: .testing(synchronous: .full), logger: .silent)
+        store1.close()
+        let link = dir.path + "/linked.db"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real + "/store.db")
+        let store = try Store(path: link, options: .testing(synchronous: .full), logger: .silent)
+        defer { store.close() }
+        let outcome = try await store.ingest(makeMessage("behind-a-link"))
+        #expect(try store.message(id: outcome.messageID) != nil)
+        #expect(FileManager.default.fileExists(atPath: real + "/store.db-wal"))
+        #expect(!FileManager.default.fileExists(atPath: link + "-wal"))
+    }
+
     @Test func aStoreWithFullSyncAnswersOnlyCommittedAndSyncedWrites() async throws {
         let dir = try TemporaryDirectory()
         let store = try Store(path: dir.storePath, options: .testing(synchronous: .full), logger: .silent)
@@ -140,5 +166,46 @@ struct WALSyncerTests {
         // Another connection sees the row, and the log file the syncer keeps open exists.
         #expect(try store.message(id: outcome.messageID) != nil)
         #expect(FileManager.default.fileExists(atPath: dir.storePath + "-wal"))
+    }
+}
+
+/// The WAL shim (CSQLite/shim.h) holds a transaction's log writes until its commit frame is in.
+/// When a transaction writes a page twice (after a cache spill), SQLite rewrites its frames'
+/// checksums at COMMIT, the commit frame's header last, with no page write after it: that header
+/// must reach the file before anyone is told the commit happened (`Database.flushHeldLog`).
+@Suite("WAL shim")
+struct WALShimTests {
+    /// The files as a crash would leave them right now (the process's memory gone), opened anew:
+    /// how many rows of `t` recovery finds.
+    private func rowsAfterACrash(_ path: String, _ dir: TemporaryDirectory, _ name: String) throws -> Int64 {
+        let copy = dir.path + "/\(name).db"
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+        let db = try Database(path: copy, access: .readWrite)
+        return try db.prepare("SELECT count(*) FROM t", purpose: "count").queryOne { $0.int64(at: 0) ?? 0 } ?? 0
+    }
+
+    private func spillAndRewrite(_ db: Database, rows: Int) throws {
+        try db.execute("BEGIN IMMEDIATE", purpose: "begin")
+        let insert = try db.prepare("INSERT INTO t (id, body) VALUES (?1, ?2)", purpose: "insert")
+        for index in 0..<rows {
+            try insert.bind(Int64(index), at: 1)
+            try insert.bind(String(repeating: "x", count: 900), at: 2)
+            try insert.run()
+        }
+        // Pages spilled to the log earlier in this transaction are written again.
+        try db.execute("UPDATE t SET body = 'changed' WHERE id < 50", purpose: "rewrite")
+        try db.execute("COMMIT", purpose: "commit")
+    }
+
+    @Test func aCommitThatRewroteItsFramesIsInTheFileOnceFlushed() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/shim.db"
+        let db = try Database.openWriter(path: path, options: StoreOptions(synchronous: .normal))
+        try db.execute("PRAGMA cache_size = 20; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)",
+                       purpose: "set up")
+        try spillAndRewrite(db, rows: 400)
+        try db.flushHeldLog(purpose: "flush")
+        #expect(try rowsAfterACrash(path, dir, "flushed") == 400)
     }
 }

@@ -9,7 +9,8 @@ import SwitchboardSystem
 /// in-house adapters post to. One endpoint serves every `local` adapter configured on its
 /// listener; the body's `adapter` field picks one (optional when there is only one).
 ///
-/// The answer is sent from the store's writer thread after the COMMIT: acknowledgement after
+/// The answer is sent from the thread that runs the store's completions, after the COMMIT and
+/// its fsync: acknowledgement after
 /// commit is the whole contract. Over the backlog budget the endpoint answers 503 with
 /// Retry-After before parsing, so a flood costs little and memory stays bounded.
 public final class LocalIngestEndpoint: Sendable {

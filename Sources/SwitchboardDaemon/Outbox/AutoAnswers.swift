@@ -54,7 +54,7 @@ final class AutoAnswers: @unchecked Sendable {
 
     var statistics: [String: Int] { counts.snapshot }
 
-    /// The commit listener's hand-off (writer thread): returns at once.
+    /// The commit listener's hand-off (the store's completion thread): returns at once.
     func handle(_ committed: [CommittedMessage]) {
         let items = committed.map { c in
             (c.rowID, StoredMessage(id: c.outcome.messageID, contactID: c.outcome.contactID, conversationID: c.outcome.conversationID,

@@ -270,7 +270,7 @@ final class OutboxWorker: @unchecked Sendable {
     }
 }
 
-/// A value handed from the store's writer thread to a waiting sending thread.
+/// A value handed from the store's completion thread to a waiting sending thread.
 final class ResultBox<T: Sendable>: @unchecked Sendable {
     private let condition = NSCondition()
     private var value: T?

@@ -89,6 +89,21 @@ final class Database {
         return statement.string(at: 0)
     }
 
+    /// Writes what the WAL shim still holds (see `sb_sqlite3_flush_wal` in CSQLite/shim.h): after
+    /// each COMMIT, so that what COMMIT wrote is in the file, for readers and for an fsync.
+    func flushHeldLog(purpose: String) throws(StoreError) {
+        let rc = sb_sqlite3_flush_wal(handle)
+        if rc != SQLITE_OK { throw StoreError.sqlite(rc, message: String(cString: sqlite3_errstr(rc)), purpose: purpose) }
+    }
+
+    /// The write-ahead log's path as SQLite names it (symbolic links in the database's path
+    /// resolved), or nil for an in-memory database.
+    var walPath: String? {
+        guard let name = sqlite3_db_filename(handle, "main"), name.pointee != 0,
+              let wal = sqlite3_filename_wal(name) else { return nil }
+        return String(cString: wal)
+    }
+
     /// Whether a transaction is open (SQLite rolls some failed transactions back on its own).
     var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 

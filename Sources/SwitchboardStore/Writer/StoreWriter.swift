@@ -64,9 +64,23 @@ final class StoreWriter {
         db = try Database.openWriter(path: path, options: options, syncedElsewhere: syncsItself)
         try Schema.migrator.migrate(db, logger: logger)
         sql = try WriterStatements(db)
-        checkpointer = try WALCheckpointer(path: path, options: options, logger: logger)
+        if syncsItself {
+            guard let walPath = db.walPath else {
+                throw StoreError(code: .filesystem, purpose: "find the write-ahead log of \(path)",
+                                 message: "SQLite names no log file for this database",
+                                 hint: "the store must be a file on a local filesystem")
+            }
+            syncer = try WALSyncer(walPath: walPath, logger: logger, threads: threads, onSynced: { queue.wake() })
+        } else {
+            syncer = nil
+        }
+        do {
+            checkpointer = try WALCheckpointer(path: path, options: options, logger: logger)
+        } catch {
+            syncer?.stop()
+            throw error
+        }
         checkpointer.install(on: db)
-        syncer = syncsItself ? try WALSyncer(databasePath: path, logger: logger, threads: threads, onSynced: { queue.wake() }) : nil
         self.options = options
         self.logger = logger
         self.metrics = metrics
@@ -128,7 +142,7 @@ final class StoreWriter {
                 while !retried {
                     let late = queue.takeLateArrivals(maxWeight: max(1, options.maxBatchSize) - tally.writes)
                     if late.isEmpty {
-                        guard let syncer, syncer.isBusy, tally.writes < options.maxBatchSize else { break }
+                        guard let syncer, syncer.isBusy, tally.writes < options.maxBatchSize, !queue.isClosing else { break }
                         queue.waitForArrivals(timeout: 0.05)
                         continue
                     }
@@ -138,9 +152,13 @@ final class StoreWriter {
                         answers.append(try perform(entry.job, &tally))
                     }
                 }
+                // A sync failed while this batch gathered: roll it back rather than commit
+                // something no one will be told about.
+                if let failure = syncer?.failure { throw failure }
                 try flushPendingTouches()
                 try flushCounters()
                 try sql.commit.run()
+                try db.flushHeldLog(purpose: "write the end of the committed batch to the log")
             } catch {
                 if db.isInTransaction {
                     do { try sql.rollback.run() } catch {

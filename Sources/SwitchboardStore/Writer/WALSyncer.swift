@@ -15,10 +15,12 @@ import Glibc
 /// fills it with whatever arrives, and commits it only once the sync in flight has finished
 /// (`isBusy`): one sync per batch, batches as large as the disk's pace makes them.
 ///
-/// What is acknowledged is exactly as durable as with SQLite's FULL: an answer runs only after an
-/// fdatasync that started after its COMMIT returned, and an fdatasync covers every write made to
-/// the file before it started. SQLite itself syncs the log before a checkpoint copies it into the
-/// database, and syncs the database before the log is started afresh. Answers run in commit order.
+/// What is acknowledged is as durable as with SQLite's FULL: an answer runs only after an
+/// fdatasync that started after its COMMIT returned and after the writer flushed what the WAL
+/// shim held (`Database.flushHeldLog`), and an fdatasync covers every write made to the file
+/// before it started (the file SQLite names, `Database.walPath`, not a path rebuilt by hand).
+/// SQLite itself syncs the log before a checkpoint copies it into the database, and syncs the
+/// database before the log is started afresh. Answers run in commit order.
 ///
 /// If an fdatasync fails, what the disk holds is unknown, and a later successful sync would not
 /// make it whole (the kernel may have dropped the failed pages): from then on nothing is
@@ -50,20 +52,19 @@ final class WALSyncer: @unchecked Sendable {
     private let onSynced: @Sendable () -> Void
     private let sync: @Sendable (Int32) -> Int32
 
-    /// Opens the write-ahead log of the database at `path` (creating it, with the database file's
-    /// permissions, if SQLite has not yet), syncs it once (what the migrations wrote) and starts
-    /// the thread. `sync` is `fdatasync` (tests pass one that fails).
-    init(databasePath path: String, logger: Logger, threads: StoreThreads,
+    /// Opens the write-ahead log at `walPath` (SQLite's name for it: `Database.walPath`; SQLite
+    /// has created it by the time the writer has read the schema), syncs it once (what the
+    /// migrations wrote) and starts the thread. `sync` is `fdatasync` (tests pass one that fails).
+    init(walPath: String, logger: Logger, threads: StoreThreads,
          sync: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) },
          onSynced: @escaping @Sendable () -> Void) throws(StoreError) {
-        walPath = path + "-wal"
-        var info = stat()
-        let mode = stat(path, &info) == 0 ? mode_t(info.st_mode & 0o777) : 0o600
-        let fd = open(walPath, O_RDWR | O_CREAT | O_CLOEXEC, mode)
+        self.walPath = walPath
+        // Never created here: a log that is not where SQLite keeps it would be synced in vain.
+        let fd = open(walPath, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else {
             throw StoreError(code: .filesystem, purpose: "open the write-ahead log \(walPath) to sync it",
                              message: String(cString: strerror(errno)),
-                             hint: "the daemon's user needs read and write access to the store's directory and files")
+                             hint: "SQLite keeps the log next to the database; the daemon's user needs read and write access to both and to their directory")
         }
         guard sync(fd) == 0 else {
             let code = errno

@@ -164,6 +164,13 @@ final class WriteQueue: @unchecked Sendable {
         return taken
     }
 
+    /// Whether `close()` was called: the writer stops holding transactions open and drains.
+    var isClosing: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return state.closing
+    }
+
     /// For tests: the writer finishes the batch it has and then takes nothing until `resume()`,
     /// so that everything queued meanwhile is there at once.
     func pause() {
