@@ -15,7 +15,11 @@ struct APIRoutes {
     func register(on router: inout HTTPRouter, includeOperatorAPI: Bool) {
         router.add("GET", "/v1/health") { [daemon] _, responder in
             let state = daemon.state
-            if state == "running" {
+            if let failure = daemon.store.writeFailure {
+                responder.send(.jsonError(status: 503, code: "store_refuses_writes",
+                                          message: "the store refuses every write: \(failure.purpose): \(failure.message)",
+                                          hint: "the disk failed to make writes durable; check the disk and the kernel log (dmesg), then restart the daemon"))
+            } else if state == "running" {
                 responder.send(.json("{\"status\":\"ok\"}"))
             } else {
                 responder.send(.jsonError(status: 503, code: "not_running", message: "the daemon is \(state)"))

@@ -33,6 +33,7 @@ public final class Store: Sendable {
     /// The threads completions run on, so that `close()` called from one does not wait for itself.
     private let writerThreads = StoreThreads()
     private let commitListener = CommitListenerBox()
+    private let writeFailureBox = WriteFailureBox()
 
     /// Opens (creating the directory and file if needed) and migrates the database at `path`,
     /// then starts the writer thread. Throws if the database cannot be opened, is from a newer
@@ -55,8 +56,8 @@ public final class Store: Sendable {
         }
 
         let startup = StartupSignal()
-        let (queue, metrics, readers, running, threads, listener) =
-            (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThreads, commitListener)
+        let (queue, metrics, readers, running, threads, listener, writeFailure) =
+            (self.queue, metricsRecorder, self.readers, writerRunning, self.writerThreads, commitListener, writeFailureBox)
         running.enter()
         let thread = Thread {
             threads.registerCurrent()
@@ -65,7 +66,8 @@ public final class Store: Sendable {
                 // The writer (and its connection) lives in this scope only: by the time
                 // `running.leave()` lets `close()` return, the database file is closed.
                 let writer = try StoreWriter(path: path, options: options, logger: logger, metrics: metrics,
-                                             commitListener: listener, queue: queue, threads: threads)
+                                             commitListener: listener, queue: queue, threads: threads,
+                                             writeFailure: writeFailure)
                 startup.finish(.success(()))
                 writer.run(queue)
                 logger.info("store closed", ["path": path])
@@ -220,6 +222,10 @@ public final class Store: Sendable {
         writerRunning.wait()
     }
 
+    /// Set once the disk failed to sync the log: from then on every write is refused until the
+    /// daemon restarts (what was on disk is unknown). `/v1/health` reports it.
+    public var writeFailure: StoreError? { writeFailureBox.current }
+
     /// What the writer has done since the store opened.
     public var metrics: StoreMetrics { metricsRecorder.snapshot }
 }
@@ -240,6 +246,13 @@ final class CommitListenerBox: Sendable {
     private let box = Mutex<Box?>(nil)
     func set(_ listener: (@Sendable ([CommittedMessage]) -> Void)?) { box.withLock { $0 = listener.map(Box.init) } }
     var current: (@Sendable ([CommittedMessage]) -> Void)? { box.withLock { $0 }?.call }
+}
+
+/// The first failure that makes the store refuse every write (a failed sync).
+final class WriteFailureBox: Sendable {
+    private let failure = Mutex<StoreError?>(nil)
+    func set(_ error: StoreError) { failure.withLock { if $0 == nil { $0 = error } } }
+    var current: StoreError? { failure.withLock { $0 } }
 }
 
 /// The store's writer thread and, with `synchronous=FULL`, its syncer thread (`WALSyncer`).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How the store trades durability, memory and latency, and the clock it reads.
 public struct StoreOptions: Sendable {
@@ -48,6 +51,8 @@ public struct StoreOptions: Sendable {
     public var pageSize: Int
     /// The clock for `received_at`, new ids and the continuation window. Tests inject their own.
     public var now: @Sendable () -> Date
+    /// How `synchronous=FULL` syncs the log (`fdatasync`); tests inject a failing disk.
+    var syncLog: @Sendable (Int32) -> Int32 = { fdatasync($0) }
 
     public init(synchronous: Synchronous = .full,
                 busyTimeout: TimeInterval = 5,

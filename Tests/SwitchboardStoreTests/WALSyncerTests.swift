@@ -158,6 +158,28 @@ struct WALSyncerTests {
         #expect(!FileManager.default.fileExists(atPath: link + "-wal"))
     }
 
+    /// A disk that stops syncing, through the whole store: the write whose sync failed is answered
+    /// with the error, every later one too (without being run), and the store says why.
+    @Test func aStoreWhoseDiskFailsASyncRefusesEveryWriteFromThenOn() async throws {
+        let dir = try TemporaryDirectory()
+        let fake = FakeSync()
+        var options = StoreOptions.testing(synchronous: .full)
+        options.syncLog = { fake.sync($0) }
+        let store = try Store(path: dir.storePath, options: options, logger: .silent)
+        defer { store.close() }
+        let first = try await store.ingest(makeMessage("before"))
+        #expect(store.writeFailure == nil)
+
+        fake.failFromNowOn()
+        await #expect(throws: StoreError.self) { _ = try await store.ingest(makeMessage("during")) }
+        #expect(store.writeFailure?.code == .filesystem)
+        let syncs = fake.calls
+        await #expect(throws: StoreError.self) { _ = try await store.ingest(makeMessage("after")) }
+        #expect(fake.calls == syncs)   // refused without being written or synced
+        #expect(try store.message(id: first.messageID) != nil)
+        #expect(try store.stats().messages == 2)   // "during" was committed before its sync failed; "after" never
+    }
+
     @Test func aStoreWithFullSyncAnswersOnlyCommittedAndSyncedWrites() async throws {
         let dir = try TemporaryDirectory()
         let store = try Store(path: dir.storePath, options: .testing(synchronous: .full), logger: .silent)

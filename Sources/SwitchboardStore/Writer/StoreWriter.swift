@@ -58,7 +58,8 @@ final class StoreWriter {
     var committed: [CommittedMessage] = []
 
     init(path: String, options: StoreOptions, logger: Logger, metrics: MetricsRecorder,
-         commitListener: CommitListenerBox, queue: WriteQueue, threads: StoreThreads) throws(StoreError) {
+         commitListener: CommitListenerBox, queue: WriteQueue, threads: StoreThreads,
+         writeFailure: WriteFailureBox) throws(StoreError) {
         self.commitListener = commitListener
         let syncsItself = options.synchronous == .full
         db = try Database.openWriter(path: path, options: options, syncedElsewhere: syncsItself)
@@ -70,7 +71,8 @@ final class StoreWriter {
                                  message: "SQLite names no log file for this database",
                                  hint: "the store must be a file on a local filesystem")
             }
-            syncer = try WALSyncer(walPath: walPath, logger: logger, threads: threads, onSynced: { queue.wake() })
+            syncer = try WALSyncer(walPath: walPath, logger: logger, threads: threads, sync: options.syncLog,
+                                   onFailure: { writeFailure.set($0) }, onSynced: { queue.wake() })
         } else {
             syncer = nil
         }

@@ -51,12 +51,15 @@ final class WALSyncer: @unchecked Sendable {
     /// Called (on the syncer's thread) after each sync: the writer waits for it before COMMIT.
     private let onSynced: @Sendable () -> Void
     private let sync: @Sendable (Int32) -> Int32
+    /// Told of the first failure (the store's `writeFailure`, which /v1/health reports).
+    private let onFailure: @Sendable (StoreError) -> Void
 
     /// Opens the write-ahead log at `walPath` (SQLite's name for it: `Database.walPath`; SQLite
     /// has created it by the time the writer has read the schema), syncs it once (what the
     /// migrations wrote) and starts the thread. `sync` is `fdatasync` (tests pass one that fails).
     init(walPath: String, logger: Logger, threads: StoreThreads,
          sync: @escaping @Sendable (Int32) -> Int32 = { fdatasync($0) },
+         onFailure: @escaping @Sendable (StoreError) -> Void = { _ in },
          onSynced: @escaping @Sendable () -> Void) throws(StoreError) {
         self.walPath = walPath
         // Never created here: a log that is not where SQLite keeps it would be synced in vain.
@@ -76,6 +79,7 @@ final class WALSyncer: @unchecked Sendable {
         self.fd = fd
         self.logger = logger
         self.sync = sync
+        self.onFailure = onFailure
         self.onSynced = onSynced
         finished.enter()
         let thread = Thread { [self] in
@@ -139,10 +143,12 @@ final class WALSyncer: @unchecked Sendable {
             let failed: StoreError? = sync(fd) == 0 ? nil : syncFailed(errno)
 
             condition.lock()
-            if let failed, state.failure == nil { state.failure = failed }
+            let first = failed != nil && state.failure == nil
+            if first { state.failure = failed }
             let failure = state.failure
             state.syncing = false
             condition.unlock()
+            if first, let failure { onFailure(failure) }
             // The writer first: it commits what it gathered meanwhile while these answers go out.
             onSynced()
             for delivery in taken {
