@@ -117,8 +117,7 @@ final class WriteQueue: @unchecked Sendable {
     /// The writer's wait while it holds a transaction open for the sync in flight: returns when
     /// something is queued, `wake()` was called since the last return, the queue is closing, or
     /// `timeout` has passed. Takes nothing.
-    @discardableResult
-    func waitForArrivals(timeout: TimeInterval) -> Bool {
+    func waitForArrivals(timeout: TimeInterval) {
         condition.lock()
         defer { condition.unlock() }
         if state.entries.isEmpty && !state.woken && !state.closing {
@@ -129,7 +128,6 @@ final class WriteQueue: @unchecked Sendable {
             state.holding = false
         }
         state.woken = false
-        return !state.entries.isEmpty
     }
 
     /// Ends the writer's `waitForArrivals` (or the next one): the sync it waited for is done.
