@@ -160,6 +160,8 @@ def test_bad_token_is_shown_retried_and_recovers_when_the_file_changes(oauth_dov
     write_token(token_file, good)
     m.wait_until(lambda: m.stored_count(daemon.store_path, ADAPTER) >= 12, timeout=20, what="12 stored")
     m.assert_each_once(daemon.store_path, ADAPTER, manifest)
-    assert "imap adapter recovered" in daemon.stderr()
+    # Logged once the store has acknowledged the round, which is after the rows are visible
+    # (a commit is readable before its fsync has returned and the adapter is answered).
+    m.wait_until(lambda: "imap adapter recovered" in daemon.stderr(), timeout=10, what="the 'recovered' log line")
     assert good not in daemon.stderr()
     m.wait_until(lambda: "idle" in m.adapter_status(daemon, ADAPTER)["detail"], what="idle after recovery")
