@@ -51,6 +51,10 @@ public struct StoreOptions: Sendable {
     public var pageSize: Int
     /// The clock for `received_at`, new ids and the continuation window. Tests inject their own.
     public var now: @Sendable () -> Date
+    /// The size the write-ahead log file is trimmed back to when the log restarts
+    /// (`journal_size_limit`); the writer checkpoints itself just before the log reaches it (see
+    /// `WALCheckpointer`). Tests use a small one.
+    var logSizeLimit = 64 << 20
     /// How `synchronous=FULL` syncs the log (`fdatasync`); tests inject a failing disk.
     var syncLog: @Sendable (Int32) -> Int32 = { fdatasync($0) }
 

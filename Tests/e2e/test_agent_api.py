@@ -554,3 +554,23 @@ def test_a_resumed_resolution_clock_still_breaches(daemon_factory, workdir):
         task = c.wait_task_event(t["id"], "sla_breached", timeout=6)
         breaches = [e for e in task["events"] if e["kind"] == "sla_breached"]
         assert [e["details"]["clock"] for e in breaches] == ["resolution"], task["events"]
+
+
+def test_without_agents_messages_get_no_task_until_a_reload_adds_agents(daemon_factory):
+    # With no agent configured the task runtime is left out of most batches (nothing to assign);
+    # a reload that adds agents must bring it back for the very next message.
+    no_agents = routing(agents={})
+    d = daemon_factory(listeners={"console": {"type": "tcp", "address": "127.0.0.1", "port": 0}},
+                       agent_api={"listener": "console"}, **no_agents)
+    c = Console(d)
+    before = [assert_ack(d.post("/v1/messages", mail())) for _ in range(20)]
+    with_agents = dict(d.config)
+    with_agents.update(routing())
+    d.rewrite_config(with_agents)
+    mark = d.notify.mark()
+    d.signal(signal.SIGHUP)
+    i, _ = d.notify.wait_field("RELOADING", after=mark)
+    d.notify.wait_field("READY", after=i + 1)
+    after = assert_ack(d.post("/v1/messages", mail()))
+    assert c.wait_task(after["id"], lambda t: t["queue"] == "general")["state"] in ("waiting", "offered", "assigned")
+    assert all(c.task_of(m["id"]) is None for m in before), "messages stored while no agent existed have no task"

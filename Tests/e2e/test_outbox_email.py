@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import time
 
 import pytest
@@ -128,6 +129,27 @@ def test_automatic_answer_once_and_never_to_automated_mail(daemon_factory, workd
     rows = outbox_rows(d)
     assert len(rows) == 1 and rows[0]["automatic"] is True and rows[0]["author"] == "auto"
     assert rows[0]["conversation"] == ack["conversation"]
+
+
+def test_a_clean_stop_moves_the_checkpoint_past_messages_without_an_answer(daemon_factory, workdir, sink):
+    # Batches with nothing to answer are not handed to the automatic answers' queue; a clean stop
+    # must still record that they were seen, or the next start decides them all again.
+    d = daemon_factory(email_config(os.path.join(workdir, "d"), sink.port, **AUTO_ROUTING), env=ENV, subdir="d")
+    h.assert_ack(d.post("/v1/messages", inbound_mail("first@customer.example", contact={"ack": "yes"})))
+    sink.wait_mails(1)
+    for i in range(30):
+        h.assert_ack(d.post("/v1/messages", inbound_mail(f"plain-{i}@customer.example")))
+    assert d.stop() == 0
+    with sqlite3.connect(d.store_path) as db:
+        last = db.execute("SELECT max(rowid) FROM messages WHERE direction = 'inbound'").fetchone()[0]
+        checkpoint = db.execute("SELECT value FROM checkpoints WHERE adapter_id = 'outbox' AND key = 'auto_answers'").fetchone()[0]
+    assert int(checkpoint) == last
+    size = d.stderr_size()
+    d.start()
+    h.assert_ack(d.post("/v1/messages", inbound_mail("second@customer.example", contact={"ack": "yes"})))
+    sink.wait_mails(2)
+    assert "replayed messages committed after the last checkpoint" not in d.stderr_since(size)
+    assert len(sink.mails()) == 2
 
 
 @pytest.mark.time_limit(90)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import SwitchboardCore
 import SwitchboardStore
+import Synchronization
 
 /// What runs after a message is stored: the task that gets it an agent, the offers and
 /// assignments of the `AssignmentEngine`, and the SLA clocks of every open task.
@@ -38,6 +39,14 @@ final class TaskRuntime: @unchecked Sendable {
     var checkpointWrittenAt = Date.distantPast
     static let checkpointInterval: TimeInterval = 5
 
+    /// Whether committed messages can have anything to do here: with no agent configured they only
+    /// move the checkpoint, and `heard` passes a batch on at most once per `idlePacer` interval
+    /// (that one carries the watermark past the ones left out). Set true before a reconfiguration
+    /// is queued and to the configuration's answer only by the last one queued, once it has run, so
+    /// a batch heard while agents are being configured is never left out.
+    private let assigns: Mutex<(yes: Bool, reconfigurationsQueued: Int)>
+    private let idlePacer = Pacer(every: 1)
+
     static let checkpointAdapter = "switchboard.tasks"
     static let checkpointKey = "message_rowid"
 
@@ -70,6 +79,7 @@ final class TaskRuntime: @unchecked Sendable {
          now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.routing = routing
+        self.assigns = Mutex((!routing.agents.isEmpty, 0))
         self.engine = AssignmentEngine(configuration: routing)
         self.decider = decider
         self.hub = hub
@@ -98,6 +108,7 @@ final class TaskRuntime: @unchecked Sendable {
 
     /// The store's commit listener hands every committed batch here (the daemon fans it out).
     func heard(_ batch: [CommittedMessage]) {
+        guard assigns.withLock({ $0.yes }) || idlePacer.ready() else { return }
         queue.async { [self] in committed(batch) }
     }
 
@@ -113,7 +124,15 @@ final class TaskRuntime: @unchecked Sendable {
     /// A new routing configuration (reload): agents, queues and rules change; open tasks keep
     /// their state and are placed again under the new rules.
     func reconfigure(routing: RoutingConfiguration, decider: InquiryDecider?) {
+        assigns.withLock { $0 = (true, $0.reconfigurationsQueued + 1) }
         queue.async { [self] in
+            defer {
+                let agents = !self.routing.agents.isEmpty
+                assigns.withLock { state in
+                    state.reconfigurationsQueued -= 1
+                    if state.reconfigurationsQueued == 0 { state.yes = agents }
+                }
+            }
             let statuses = Dictionary(uniqueKeysWithValues: engine.agentIDs.compactMap { id in engine.status(ofAgent: id).map { (id, $0) } })
             // Steps that fired stay fired: the new engine must not fire them again.
             let fired = live.keys.reduce(into: [String: [Int]]()) { $0[$1] = engine.firedSteps(ofTask: $1) }

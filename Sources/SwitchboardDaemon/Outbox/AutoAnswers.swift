@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import SwitchboardCore
 import SwitchboardStore
+import Synchronization
 
 /// Sends the matrix's automatic answers (`auto_answer`: a standard response) for new inbound
 /// messages, exactly once per stored message.
@@ -26,6 +27,12 @@ final class AutoAnswers: @unchecked Sendable {
     private let decide: @Sendable (InboundMessage) -> MessageDecision?
     private let logger: Logger
     private let queue = DispatchQueue(label: "switchboard.auto-answers")
+    private typealias Item = (rowID: Int64, message: StoredMessage, decision: RoutingDecision?)
+    /// The rowid through which batches with nothing to answer were left out of the queue. Held
+    /// while a batch is queued, and by `flush` while it drains the queue: the checkpoint never
+    /// moves past a message with an answer still to queue.
+    private let handOff = Mutex<Int64>(0)
+    private let idlePacer = Pacer(every: 1)
 
     // Touched on `queue` only.
     private var handledRowID: Int64 = 0
@@ -54,14 +61,25 @@ final class AutoAnswers: @unchecked Sendable {
 
     var statistics: [String: Int] { counts.snapshot }
 
-    /// The commit listener's hand-off (the store's completion thread): returns at once.
+    /// The commit listener's hand-off (the store's completion thread): returns at once. Only
+    /// messages the matrix gave an automatic answer go to the queue; a batch without any is left
+    /// out (`handOff` remembers its last rowid), except one a second, which moves the checkpoint.
     func handle(_ committed: [CommittedMessage]) {
-        let items = committed.map { c in
-            (c.rowID, StoredMessage(id: c.outcome.messageID, contactID: c.outcome.contactID, conversationID: c.outcome.conversationID,
-                                    direction: .inbound, receivedAt: Date(), message: c.message), c.message.decision?.routing)
+        guard let last = committed.last?.rowID else { return }
+        var items: [Item] = []
+        for c in committed {
+            guard let decision = c.message.decision?.routing, decision.autoAnswer != nil else { continue }
+            items.append((c.rowID, StoredMessage(id: c.outcome.messageID, contactID: c.outcome.contactID, conversationID: c.outcome.conversationID,
+                                                 direction: .inbound, receivedAt: Date(), message: c.message), decision))
         }
-        queue.async { [self] in
-            if replayed { process(items) }
+        handOff.withLock { skippedThrough in
+            if items.isEmpty && !idlePacer.ready() {
+                skippedThrough = max(skippedThrough, last)
+                return
+            }
+            queue.async { [self, items] in
+                if replayed { process(items, through: last) }
+            }
         }
     }
 
@@ -85,7 +103,7 @@ final class AutoAnswers: @unchecked Sendable {
                 while true {
                     let batch = try store.inboundMessages(afterRowID: cursor, limit: 500)
                     guard let last = batch.last else { break }
-                    process(batch.map { ($0.rowID, $0.message, decide($0.message.message)?.routing) })
+                    process(batch.map { ($0.rowID, $0.message, decide($0.message.message)?.routing) }, through: last.rowID)
                     cursor = last.rowID
                     count += batch.count
                 }
@@ -98,16 +116,21 @@ final class AutoAnswers: @unchecked Sendable {
 
     /// Writes the checkpoint if it moved, and waits for the queue to be idle (shutdown).
     func flush() {
-        queue.sync {
-            if handledRowID > checkpointedRowID { writeCheckpoint(handledRowID) }
+        handOff.withLock { skippedThrough in
+            queue.sync {
+                handledRowID = max(handledRowID, skippedThrough)
+                if handledRowID > checkpointedRowID { writeCheckpoint(handledRowID) }
+            }
         }
     }
 
-    private func process(_ items: [(Int64, StoredMessage, RoutingDecision?)]) {
+    /// Answers `items`, the messages with an automatic answer among those committed up to rowid
+    /// `through`.
+    private func process(_ items: [Item], through: Int64) {
         var requests: [OutboxRequest] = []
         let configuration = routing()
-        for (rowID, stored, decision) in items {
-            handledRowID = max(handledRowID, rowID)
+        handledRowID = max(handledRowID, through)
+        for (_, stored, decision) in items {
             guard let decision, let responseID = decision.autoAnswer else { continue }
             guard let response = configuration.response(responseID) else {
                 counts.add("skipped_unknown_response")

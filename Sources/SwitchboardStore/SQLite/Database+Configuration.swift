@@ -25,7 +25,7 @@ extension Database {
             PRAGMA temp_store = MEMORY;
             PRAGMA cache_size = -32768;
             PRAGMA mmap_size = 268435456;
-            PRAGMA journal_size_limit = 67108864;
+            PRAGMA journal_size_limit = \(options.logSizeLimit);
             """, purpose: "configure writer connection")
         if let maxBytes = options.maxDatabaseBytes {
             let pageSize = max(512, try db.integerPragma("page_size"))

@@ -77,7 +77,8 @@ final class StoreWriter {
             syncer = nil
         }
         do {
-            checkpointer = try WALCheckpointer(path: path, options: options, logger: logger)
+            checkpointer = try WALCheckpointer(path: path, pageSize: Int(try db.integerPragma("page_size")),
+                                               options: options, logger: logger)
         } catch {
             syncer?.stop()
             throw error
