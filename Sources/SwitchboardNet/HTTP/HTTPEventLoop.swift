@@ -188,6 +188,13 @@ final class HTTPEventLoop: @unchecked Sendable {
             dateCache.update()
             if n < 0 {
                 let e = errno
+                if e == EBADF || e == EINVAL {
+                    // The loop's epoll descriptor is gone: something closed a descriptor it did not
+                    // own. Waiting again would spin forever; stop so that systemd restarts us.
+                    logger.error("event loop's epoll descriptor is invalid; exiting",
+                                    ["reason": Sys.errnoDescription(e), "hint": "a bug: a file descriptor was closed twice; please report it with the log"])
+                    fatalError("epoll_wait: \(Sys.errnoDescription(e))")
+                }
                 if e != EINTR { logger.error("epoll_wait failed", ["reason": Sys.errnoDescription(e)]) }
                 continue
             }

@@ -120,9 +120,13 @@ final class WALSyncer: @unchecked Sendable {
     /// Syncs and answers everything committed so far, then stops the thread and closes the log.
     func stop() {
         condition.lock()
+        let first = !state.stopping
         state.stopping = true
         condition.signal()
         condition.unlock()
+        // Only the first call closes the log's descriptor: closing a number twice closes whatever
+        // was opened under it in between (another store's database, a client's socket).
+        guard first else { return }
         finished.wait()
         close(fd)
     }

@@ -27,8 +27,12 @@ final class BlockingTestClient {
     let fd: Int32
     private var buffer: [UInt8] = []
 
+    // Both inits connect a local socket and only then set `fd`: a class whose stored properties
+    // are all set when its init throws is deinitialized, and `deinit` closing an fd the failed
+    // init had already closed closed whatever another test had opened under that number meanwhile
+    // (a test's connect then failed with EBADF).
     init(unixPath: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try Self.socket(AF_UNIX)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(unixPath.utf8)
@@ -44,6 +48,7 @@ final class BlockingTestClient {
             Glibc.close(fd)
             throw TestClientError(description: "connect unix:\(unixPath): \(String(cString: strerror(e)))")
         }
+        self.fd = fd
         setTimeout(seconds: 5)
     }
 
@@ -57,13 +62,20 @@ final class BlockingTestClient {
             throw TestClientError(description: "cannot resolve \(host)")
         }
         defer { freeaddrinfo(result) }
-        fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try Self.socket(info.pointee.ai_family)
         guard connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let e = errno
             Glibc.close(fd)
             throw TestClientError(description: "connect \(host):\(port): \(String(cString: strerror(e)))")
         }
+        self.fd = fd
         setTimeout(seconds: 5)
+    }
+
+    private static func socket(_ family: Int32) throws -> Int32 {
+        let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestClientError(description: "socket: \(String(cString: strerror(errno)))") }
+        return fd
     }
 
     deinit { Glibc.close(fd) }
