@@ -205,7 +205,7 @@ struct GroupCommitTests {
         // Not a hard limit: what commits while a background checkpoint holds the checkpoint lock adds
         // to it (here 2 MB a batch back to back: 10.7 to 12.8 MB seen, with the whole test suite
         // running). Without the writer's own checkpoints the log would hold all 60 MB.
-        #expect(largestWAL < options.logSizeLimit * 2)
+        #expect(largestWAL < options.logSizeLimit * 3)
         #expect(size(dir.storePath) > 20_000_000)  // pages reached the database file while the store was open
         #expect(try store.stats().messages == 3_000)
     }

@@ -29,8 +29,9 @@ final class AutoAnswers: @unchecked Sendable {
     private let queue = DispatchQueue(label: "switchboard.auto-answers")
     private typealias Item = (rowID: Int64, message: StoredMessage, decision: RoutingDecision?)
     /// The rowid through which batches with nothing to answer were left out of the queue. Held
-    /// while a batch is queued, and by `flush` while it drains the queue: the checkpoint never
-    /// moves past a message with an answer still to queue.
+    /// while a batch is queued or left out, so that `flush`, which reads it, knows every batch
+    /// with answers before it is already queued: the checkpoint never moves past a message with
+    /// an answer still to queue.
     private let handOff = Mutex<Int64>(0)
     private let idlePacer = Pacer(every: 1)
 
@@ -38,6 +39,9 @@ final class AutoAnswers: @unchecked Sendable {
     private var handledRowID: Int64 = 0
     private var checkpointedRowID: Int64 = 0
     private var lastCheckpointWrite = Date.distantPast
+    /// Set when answers could not be stored: the checkpoint stays where it was until a restart,
+    /// whose replay answers them (`auto:<message id>` keys keep anything answered once).
+    private var checkpointCeiling: Int64?
     /// Until the replay ran, committed messages are left to it (it reads them from the store).
     private var replayed = false
 
@@ -116,11 +120,14 @@ final class AutoAnswers: @unchecked Sendable {
 
     /// Writes the checkpoint if it moved, and waits for the queue to be idle (shutdown).
     func flush() {
-        handOff.withLock { skippedThrough in
-            queue.sync {
-                handledRowID = max(handledRowID, skippedThrough)
-                if handledRowID > checkpointedRowID { writeCheckpoint(handledRowID) }
-            }
+        // Read under the lock, waited for without it: the queue's last work may wait for a store
+        // answer from the very thread that would then block in `handle`. Every batch with answers
+        // committed before the skipped ones was queued before they were recorded, so it runs
+        // before this block.
+        let skippedThrough = handOff.withLock { $0 }
+        queue.sync {
+            handledRowID = max(handledRowID, skippedThrough)
+            if handledRowID > checkpointedRowID { writeCheckpoint(handledRowID) }
         }
     }
 
@@ -157,7 +164,7 @@ final class AutoAnswers: @unchecked Sendable {
             if handledRowID > checkpointedRowID, Date().timeIntervalSince(lastCheckpointWrite) > 5 { writeCheckpoint(handledRowID) }
             return
         }
-        let rowID = handledRowID
+        let rowID = min(handledRowID, checkpointCeiling ?? .max)
         let result = OutboxWorker.wait { done in
             self.store.enqueueOutbound(requests, checkpoint: (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), completion: done)
         }
@@ -176,12 +183,15 @@ final class AutoAnswers: @unchecked Sendable {
             }
             replies.enqueued()
         case .failure(let error):
-            // Not checkpointed: the replay after a restart tries these again.
-            logger.error("automatic answers could not be stored", ["error": error.description, "answers": String(requests.count)])
+            // Not checkpointed, now or later: the replay after a restart tries these again.
+            checkpointCeiling = min(checkpointCeiling ?? .max, checkpointedRowID)
+            logger.error("automatic answers could not be stored; they are tried again after a restart",
+                         ["error": error.description, "answers": String(requests.count)])
         }
     }
 
-    private func writeCheckpoint(_ rowID: Int64) {
+    private func writeCheckpoint(_ wanted: Int64) {
+        let rowID = min(wanted, checkpointCeiling ?? .max)
         let result = OutboxWorker.wait { done in
             self.store.enqueueOutbound([], checkpoint: (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), completion: done)
         }
