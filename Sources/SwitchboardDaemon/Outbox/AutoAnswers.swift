@@ -27,7 +27,7 @@ final class AutoAnswers: @unchecked Sendable {
     private let decide: @Sendable (InboundMessage) -> MessageDecision?
     private let logger: Logger
     private let queue = DispatchQueue(label: "switchboard.auto-answers")
-    private typealias Item = (rowID: Int64, message: StoredMessage, decision: RoutingDecision?)
+    private typealias Item = (message: StoredMessage, decision: RoutingDecision?)
     /// The rowid through which batches with nothing to answer were left out of the queue. Held
     /// while a batch is queued or left out, so that `flush`, which reads it, knows every batch
     /// with answers before it is already queued: the checkpoint never moves past a message with
@@ -73,8 +73,8 @@ final class AutoAnswers: @unchecked Sendable {
         var items: [Item] = []
         for c in committed {
             guard let decision = c.message.decision?.routing, decision.autoAnswer != nil else { continue }
-            items.append((c.rowID, StoredMessage(id: c.outcome.messageID, contactID: c.outcome.contactID, conversationID: c.outcome.conversationID,
-                                                 direction: .inbound, receivedAt: Date(), message: c.message), decision))
+            items.append((StoredMessage(id: c.outcome.messageID, contactID: c.outcome.contactID, conversationID: c.outcome.conversationID,
+                                       direction: .inbound, receivedAt: Date(), message: c.message), decision))
         }
         handOff.withLock { skippedThrough in
             if items.isEmpty && !idlePacer.ready() {
@@ -107,7 +107,7 @@ final class AutoAnswers: @unchecked Sendable {
                 while true {
                     let batch = try store.inboundMessages(afterRowID: cursor, limit: 500)
                     guard let last = batch.last else { break }
-                    process(batch.map { ($0.rowID, $0.message, decide($0.message.message)?.routing) }, through: last.rowID)
+                    process(batch.map { ($0.message, decide($0.message.message)?.routing) }, through: last.rowID)
                     cursor = last.rowID
                     count += batch.count
                 }
@@ -137,7 +137,7 @@ final class AutoAnswers: @unchecked Sendable {
         var requests: [OutboxRequest] = []
         let configuration = routing()
         handledRowID = max(handledRowID, through)
-        for (_, stored, decision) in items {
+        for (stored, decision) in items {
             guard let decision, let responseID = decision.autoAnswer else { continue }
             guard let response = configuration.response(responseID) else {
                 counts.add("skipped_unknown_response")

@@ -192,7 +192,7 @@ final class HTTPEventLoop: @unchecked Sendable {
                     // The loop's epoll descriptor is gone: something closed a descriptor it did not
                     // own. Waiting again would spin forever; stop so that systemd restarts us.
                     logger.error("event loop's epoll descriptor is invalid; exiting",
-                                    ["reason": Sys.errnoDescription(e), "hint": "a bug: a file descriptor was closed twice; please report it with the log"])
+                                 ["reason": Sys.errnoDescription(e), "hint": "a bug: a file descriptor was closed twice; please report it with the log"])
                     fatalError("epoll_wait: \(Sys.errnoDescription(e))")
                 }
                 if e != EINTR { logger.error("epoll_wait failed", ["reason": Sys.errnoDescription(e)]) }

@@ -14,7 +14,7 @@ import SwitchboardCore
 /// checkpoint never quite catches up with the end of the log, and SQLite only starts the log afresh
 /// once it has; the inline checkpoint (copying little, as the background one has copied almost
 /// everything) does. It still stops the writer for two fsyncs (the log's and the database's: 2 to
-/// 6 ms on the test machine), so it should be rare: `inlinePages` is as many frames as fit just
+/// 12 ms on the test machine), so it should be rare: `inlinePages` is as many frames as fit just
 /// under the writer's `journal_size_limit` (`StoreOptions.logSizeLimit`, 64 MiB), which trims the
 /// file back when the log restarts. (A log that restarted at 16 MiB stopped the writer four to nine
 /// times a second at 16,000 messages/s; at 62 MiB ingest measured about 3 % faster, p99 2.6 rather

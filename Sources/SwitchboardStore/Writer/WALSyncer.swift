@@ -118,6 +118,7 @@ final class WALSyncer: @unchecked Sendable {
     }
 
     /// Syncs and answers everything committed so far, then stops the thread and closes the log.
+    /// A second call returns at once.
     func stop() {
         condition.lock()
         let first = !state.stopping
