@@ -128,7 +128,7 @@ enum MessageJSON {
                 w.fieldIfPresent("queue", decision.queue)
                 w.fieldIfPresent("priority", decision.priority)
                 w.key("decision")
-                w.rawValue(decision.details)
+                w.rawValue(decision.wholeDetails)
             }
             if let delivery { OutboxJSON.writeDelivery(delivery, into: &w) }
         }

@@ -12,22 +12,30 @@ import sbharness as h
 from sbharness import assert_ack, message
 
 
-def stored_decision(d: h.Daemon, message_id: str) -> dict:
+def stored_decision(d: h.Daemon, message_id: str) -> tuple[dict, str, float]:
+    """The stored decision JSON and the type and confidence columns beside it."""
     db = sqlite3.connect(f"file:{d.store_path}?mode=ro", uri=True)
     try:
-        (raw,) = db.execute("SELECT decision FROM messages WHERE id = ?", (message_id,)).fetchone()
+        raw, inquiry_type, confidence = db.execute(
+            "SELECT decision, inquiry_type, confidence FROM messages WHERE id = ?", (message_id,)).fetchone()
     finally:
         db.close()
-    return json.loads(raw)
+    return json.loads(raw), inquiry_type, confidence
 
 
 def test_the_model_features_are_named_when_asked_not_when_stored(daemon):
     ack = assert_ack(daemon.post("/v1/messages", message(text="I was charged twice on my last invoice, please refund the extra payment")))
-    stored = stored_decision(daemon, ack["id"])["classification"]
+    decision, inquiry_type, confidence = stored_decision(daemon, ack["id"])
+    stored = decision["classification"]
     assert stored["decided_by"] == "model" and "features" not in stored, stored
+    # The stored form leaves out what the columns hold and the defaults; the API puts them back.
+    assert "type" not in stored and "queue" not in decision["decision"], decision
 
-    served = daemon.get(f"/v1/messages/{ack['id']}").json()["decision"]["classification"]
-    assert served["type"] == stored["type"] and served["confidence"] == stored["confidence"], served
+    served_decision = daemon.get(f"/v1/messages/{ack['id']}").json()["decision"]
+    served = served_decision["classification"]
+    assert served["type"] == inquiry_type and served["confidence"] == confidence, served
+    assert served["frustration"] == {"score": 0.0, "cues": []}, served
+    assert served_decision["matrix"]["held"] == [] and served_decision["decision"]["queue"], served_decision
     assert served["features_recomputed"] is True, served
     assert served["features"] and all(f.split(":", 1)[0] in ("word", "words", "chars") for f in served["features"]), served
     # The features name words of this message (its text decided it).

@@ -164,7 +164,7 @@ extension DecisionExplanation {
                     for key in input.contact.attributes.keys.sorted() { w.field(key, input.contact.attributes[key]!) }
                 })
             })
-            writeDecisionFields(into: &w)
+            writeDecisionFields(into: &w, stored: false)
             if let assignment {
                 w.field("assignment", object: { w in
                     w.field("queue", assignment.queue)
@@ -215,10 +215,13 @@ extension DecisionExplanation {
 
     /// The JSON stored with each message when it is decided (`MessageDecision.details`): the
     /// classification, the matrix's reasons and the decision, which is what `switchboard explain`
-    /// shows. The input and the times are the message's own columns, and nothing is assigned or
-    /// timed yet, so they are left out: this runs on the ingest path for every message.
+    /// shows. This runs on the ingest path for every message, and the row it goes into is what the
+    /// disk writes, so it is kept small: the input and the times are the message's own columns, and
+    /// nothing is assigned or timed yet; the type, confidence, queue and priority are columns too;
+    /// empty lists, false flags, a null index and a calm frustration are left out.
+    /// `expandStored` puts every one of them back, so readers always see the whole document.
     public func writeStored(into writer: inout JSONWriter) {
-        writer.object { w in writeDecisionFields(into: &w) }
+        writer.object { w in writeDecisionFields(into: &w, stored: true) }
     }
 
     /// No `features` key when none were named (the ingest path does not name them: see
@@ -228,11 +231,14 @@ extension DecisionExplanation {
         w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
     }
 
-    private func writeDecisionFields(into w: inout JSONWriter) {
+    /// `stored`: leave out what `expandStored` can put back (see `writeStored`).
+    private func writeDecisionFields(into w: inout JSONWriter, stored: Bool) {
         if let classification {
             w.field("classification", object: { w in
-                w.field("type", classification.type.rawValue)
-                w.field("confidence", classification.confidence)
+                if !stored {
+                    w.field("type", classification.type.rawValue)
+                    w.field("confidence", classification.confidence)
+                }
                 switch classification.decidedBy {
                 case .rule(let id, let matched):
                     w.field("decided_by", "rule")
@@ -249,40 +255,52 @@ extension DecisionExplanation {
                 w.field("runner_ups", array: { w in
                     for runner in classification.runnerUps { w.object { w in w.field("type", runner.type.rawValue); w.field("score", runner.score) } }
                 })
-                w.field("frustration", object: { w in
-                    w.field("score", classification.frustration.score)
-                    if classification.frustration.repeatedContact { w.field("repeated_contact", true) }
-                    w.field("cues", array: { w in for cue in classification.frustration.cues { w.value(cue) } })
-                })
+                let frustration = classification.frustration
+                if !stored || frustration.score != 0 || frustration.repeatedContact || !frustration.cues.isEmpty {
+                    w.field("frustration", object: { w in
+                        if !stored || frustration.score != 0 { w.field("score", frustration.score) }
+                        if frustration.repeatedContact { w.field("repeated_contact", true) }
+                        w.list("cues", frustration.cues, always: !stored) { w, cue in w.value(cue) }
+                    })
+                }
             })
         }
         let matrix = routing.explanation
         w.field("matrix", object: { w in
             w.field("matched_rule", matrix.matchedRule)
-            if let index = matrix.matchedIndex { w.field("matched_index", index) } else { w.key("matched_index"); w.nullValue() }
-            w.field("held", array: { w in for condition in matrix.heldConditions { w.value(condition) } })
-            w.field("skipped", array: { w in
-                for skipped in matrix.skipped {
-                    w.object { w in
-                        w.field("rule", skipped.ruleID)
-                        w.field("index", skipped.index)
-                        w.field("reasons", array: { w in for miss in skipped.misses { w.value(miss.description) } })
-                    }
+            if let index = matrix.matchedIndex { w.field("matched_index", index) } else if !stored { w.key("matched_index"); w.nullValue() }
+            w.list("held", matrix.heldConditions, always: !stored) { w, condition in w.value(condition) }
+            w.list("skipped", matrix.skipped, always: !stored) { w, skipped in
+                w.object { w in
+                    w.field("rule", skipped.ruleID)
+                    w.field("index", skipped.index)
+                    w.field("reasons", array: { w in for miss in skipped.misses { w.value(miss.description) } })
                 }
-            })
-            w.field("notes", array: { w in for note in matrix.notes { w.value(note) } })
+            }
+            w.list("notes", matrix.notes, always: !stored) { w, note in w.value(note) }
         })
         w.field("decision", object: { w in
-            w.field("queue", routing.queue)
-            w.field("priority", routing.priority)
-            w.field("skills", array: { w in for skill in routing.requiredSkills { w.value(skill.description) } })
+            if !stored {
+                w.field("queue", routing.queue)
+                w.field("priority", routing.priority)
+            }
+            w.list("skills", routing.requiredSkills, always: !stored) { w, skill in w.value(skill.description) }
             w.field("response_channel", routing.response.channel.rawValue)
-            w.field("response_public", routing.response.isPublic)
+            if !stored || routing.response.isPublic { w.field("response_public", routing.response.isPublic) }
             w.fieldIfPresent("auto_answer", routing.autoAnswer)
             w.field("creates_task", routing.createsTask)
-            w.field("suppress_sales", routing.suppressSales)
+            if !stored || routing.suppressSales { w.field("suppress_sales", routing.suppressSales) }
             if let cost = routing.cost { w.field("cost", cost) }
-            w.field("escalation", array: { w in for step in routing.escalation { w.value(step.description) } })
+            w.list("escalation", routing.escalation, always: !stored) { w, step in w.value(step.description) }
         })
+    }
+}
+
+private extension JSONWriter {
+    /// `name: [elements]`, or nothing when the list is empty and `always` is false.
+    mutating func list<Element>(_ name: String, _ elements: [Element], always: Bool,
+                                _ write: (inout JSONWriter, Element) -> Void) {
+        guard always || !elements.isEmpty else { return }
+        field(name, array: { w in for element in elements { write(&w, element) } })
     }
 }
