@@ -72,20 +72,84 @@ public enum TextPreparation {
     }
 
     /// Drops `Re:`, `Fwd:`, `AW:`, `WG:`, `TR:`, `SV:`, `RV:` prefixes (repeated, any case).
+    ///
+    /// This runs for every message with a subject, so it reads the UTF-8 bytes (`cutSubject`)
+    /// instead of walking Characters, which cost a grapheme-break and a Unicode-property look-up
+    /// per character. The rules are `cleanSubjectByCharacters`'s: the bytes decide only where
+    /// every byte that matters is ASCII; otherwise the Characters decide from there on.
     public static func cleanSubject(_ subject: String) -> String {
-        var rest = Substring(subject).trimmingWhitespace()
-        let prefixes = ["re", "fw", "fwd", "aw", "wg", "tr", "sv", "vs", "rv", "antw", "odp", "r"]
+        let utf8 = subject.utf8
+        let cut = utf8.withContiguousStorageIfAvailable(cutSubject) ?? SubjectCut(bounds: 0..<utf8.count, isFinal: false)
+        if cut.isFinal && cut.bounds.count == utf8.count { return subject }
+        let lower = utf8.index(utf8.startIndex, offsetBy: cut.bounds.lowerBound)
+        let upper = utf8.index(lower, offsetBy: cut.bounds.count)
+        return cut.isFinal ? String(subject[lower..<upper]) : cleanSubjectByCharacters(subject[lower..<upper])
+    }
+
+    /// `cleanSubject` on Characters: the definition, and the way for subjects whose prefixes or
+    /// white space are not plain ASCII ("RE\u{A0}: x", a space with a combining accent).
+    static func cleanSubjectByCharacters(_ subject: Substring) -> String {
+        var rest = subject.trimmingWhitespace()
         var changed = true
         while changed {
             changed = false
             guard let colon = rest.firstIndex(of: ":") else { break }
             let head = rest[..<colon].trimmingWhitespace().lowercased()
-            if prefixes.contains(head) {
+            if replyPrefixes.contains(head) {
                 rest = rest[rest.index(after: colon)...].trimmingWhitespace()
                 changed = true
             }
         }
         return String(rest)
+    }
+
+    private static let replyPrefixes = ["re", "fw", "fwd", "aw", "wg", "tr", "sv", "vs", "rv", "antw", "odp", "r"]
+
+    /// What `cutSubject` found: the UTF-8 offsets of the cleaned subject when `isFinal`, else
+    /// the offsets of what is left to clean by Characters (`cleanSubjectByCharacters`).
+    struct SubjectCut: Equatable {
+        var bounds: Range<Int>
+        var isFinal: Bool
+    }
+
+    /// `cleanSubjectByCharacters` on UTF-8 bytes, for as long as that gives the same answer.
+    ///
+    /// An ASCII byte between two ASCII bytes is a Character of its own (only CR LF pairs up, and
+    /// both are white space), and no other Character equals ":" or, lower-cased, a reply prefix.
+    /// A non-ASCII byte next to a decision may change it (U+00A0 is white space; a combining
+    /// accent joins the space or colon before it into another Character), so there the cut
+    /// stops and hands over what is left, which always starts and ends on a Character boundary.
+    static func cutSubject(_ bytes: UnsafeBufferPointer<UInt8>) -> SubjectCut {
+        var end = bytes.count
+        while end > 0 && UnicodeASCII.isWhitespace(bytes[end - 1]) { end -= 1 }
+        if end == 0 { return SubjectCut(bounds: 0..<0, isFinal: true) }
+        if bytes[end - 1] >= 0x80 { return SubjectCut(bounds: 0..<bytes.count, isFinal: false) }
+        var start = 0
+        while true {
+            let rest = start..<end
+            while start < end && UnicodeASCII.isWhitespace(bytes[start]) { start += 1 }
+            if start == end { return SubjectCut(bounds: end..<end, isFinal: true) }
+            if bytes[start] >= 0x80 { return SubjectCut(bounds: rest, isFinal: false) }
+            guard let colon = bytes[start..<end].firstIndex(of: UInt8(ascii: ":")) else {
+                return SubjectCut(bounds: start..<end, isFinal: true)
+            }
+            let head = bytes[start..<colon]
+            if head.contains(where: { $0 >= 0x80 }) || (colon + 1 < end && bytes[colon + 1] >= 0x80) {
+                return SubjectCut(bounds: start..<end, isFinal: false)
+            }
+            guard isReplyPrefix(head) else { return SubjectCut(bounds: start..<end, isFinal: true) }
+            start = colon + 1
+        }
+    }
+
+    /// An ASCII head, without its trailing white space, is one of `replyPrefixes` in any case.
+    private static func isReplyPrefix(_ head: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var word = head
+        while let last = word.last, UnicodeASCII.isWhitespace(last) { word = word.dropLast() }
+        guard word.count <= 4 else { return false }
+        return replyPrefixes.contains { prefix in
+            prefix.utf8.elementsEqual(word.lazy.map(UnicodeASCII.lowercased))
+        }
     }
 
     // MARK: Markers
