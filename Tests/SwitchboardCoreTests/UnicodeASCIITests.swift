@@ -1,7 +1,7 @@
 import Testing
 @testable import SwitchboardCore
 
-/// The byte-level fast paths (`TextPreparation.cleanSubject`) must give
+/// The byte-level fast paths (`TextPreparation.cleanSubject`, `Identity.normalized`) must give
 /// the same bytes as their Character-level definitions, for every input: these tests compare
 /// them on tables of edge cases and on many random strings built from the pieces that change
 /// Character boundaries (CR LF, combining accents, non-ASCII white space, prepended marks).
@@ -62,5 +62,45 @@ import Testing
         #expect(cut("AW:Ärger") == .init(bounds: 0..<9, isFinal: false))
         #expect(cut("Re: RE\u{A0}: x") == .init(bounds: 4..<11, isFinal: false))
         #expect(cut(" \t\r\n") == .init(bounds: 0..<0, isFinal: true))
+    }
+
+    @Test(arguments: [
+        (Identity.Kind.email, "Ana@Example.COM"), (.email, " Ana <ANA@EXAMPLE.com> "), (.email, "a@b"),
+        (.email, "ä@Bücher.de"), (.email, "x@y.z, w@v.u"), (.email, "İ@EXAMPLE.com"), (.email, "\u{A0}a@b.c\u{2003}"),
+        (.email, "<>"), (.email, "a@b.c>"), (.email, "a@@b.c"), (.email, "@b.c"), (.email, "Ana <a@b.c"),
+        (.email, "> a@b.c <"), (.email, "a@b.c\r\n"), (.email, "a\r\n@b.c"),
+        (.phone, "+49 151 1234-5678"), (.phone, "+(49) 151.1234"), (.phone, "0151 12345678"),
+        (.phone, "+491511234567890123"), (.phone, "+49a"), (.phone, "++4915112345678"), (.phone, "+٤٩١٥١١٢٣٤٥٦٧٨"),
+        (.phone, "+4915112345678 "), (.phone, "+1234567"), (.phone, "+12345678"), (.phone, "+49１51123456"),
+        (.phone, "+"), (.phone, "+4915112\u{301}345678"), (.phone, "+49151\r\n12345678"),
+        (.social, "Carla@Social.Example"), (.social, "@"), (.social, "@ x"), (.social, "ÄRGER"),
+        (.social, "@carla@social.example"), (.social, "İx"), (.social, "\u{A0}@x"), (.social, "x"),
+        (.chat, "visitor-77"), (.chat, "a\nb"), (.chat, "a\r\nb"), (.chat, "a\u{2028}b"), (.chat, " v "),
+        (.chat, "a\u{85}b"), (.chat, "a\u{B}b"), (.external, "X-1"), (.email, ""), (.chat, "   "),
+        (.email, String(repeating: "a", count: 314) + "@b.cd"), (.email, String(repeating: "a", count: 315) + "@b.cd"),
+    ])
+    func identityBytesAgreeWithCharacters(kind: Identity.Kind, raw: String) {
+        expectSameIdentity(kind: kind, raw: raw)
+    }
+
+    @Test func randomIdentitiesAgree() {
+        var generator = SplitMix64(seed: 11)
+        for round in 0..<20_000 {
+            let raw = Self.randomText(&generator, pieces: round % 12)
+            expectSameIdentity(kind: Identity.Kind.allCases[round % Identity.Kind.allCases.count], raw: raw)
+        }
+    }
+
+    private func expectSameIdentity(kind: Identity.Kind, raw: String) {
+        let fast = Identity.normalized(kind: kind, value: raw)
+        let definition = Identity.normalizedByCharacters(kind: kind, value: raw)
+        switch (fast, definition) {
+        case (.success(let a), .success(let b)):
+            #expect(a.kind == b.kind && Array(a.value.utf8) == Array(b.value.utf8), "\(kind) \(raw.debugDescription)")
+        case (.failure(let a), .failure(let b)):
+            #expect(a == b, "\(kind) \(raw.debugDescription)")
+        default:
+            Issue.record("\(kind) \(raw.debugDescription): \(fast) but by Characters \(definition)")
+        }
     }
 }
