@@ -322,6 +322,23 @@ enum SyntheticData {
         #expect(result.runnerUps.count == 2)
     }
 
+    /// Runner-ups are the full ranking (`typeProbabilities`, sorted) without the chosen type and
+    /// zero probabilities, cut to `runnerUpCount`: for model, below-threshold and rule decisions.
+    @Test(arguments: [1, 2, 3, 8, 50])
+    func runnerUpsAreTheTopOfTheFullRanking(count: Int) throws {
+        let rule = ClassificationRule(id: "cancel", type: .cancellation, phrases: ["cancel my contract"])
+        let classifier = try Classifier(configuration: .init(rules: [rule], confidenceThreshold: 0.5, runnerUpCount: count))
+        let texts = [
+            "where is my parcel?", "I was charged twice, refund please", "hello", "", "cancel my contract now",
+            "my router keeps dropping the connection", "Ärger mit der Rechnung!!!", "what are your opening hours?",
+        ]
+        for text in texts {
+            let result = classifier.classify(text: text)
+            let expected = classifier.typeProbabilities(text: text).filter { $0.type != result.type && $0.score > 0 }
+            #expect(result.runnerUps == Array(expected.prefix(count)), "\(text)")
+        }
+    }
+
     @Test func modelLabelsOutsideTheTaxonomyCountAsOther() throws {
         let classifier = try Classifier(configuration: .init(types: [.billing, .other], confidenceThreshold: 0),
                                         model: try SyntheticData.model())
