@@ -32,7 +32,14 @@ public enum TextPreparation {
         guard let subject else { return body }
         let cleaned = cleanSubject(subject)
         if cleaned.isEmpty { return body }
-        return body.isEmpty ? cleaned : cleaned + "\n" + body
+        if body.isEmpty { return cleaned }
+        // One allocation, where `cleaned + "\n" + body` made an intermediate string.
+        var prepared = ""
+        prepared.reserveCapacity(cleaned.utf8.count + 1 + body.utf8.count)
+        prepared += cleaned
+        prepared += "\n"
+        prepared += body
+        return prepared
     }
 
     /// The e-mail heuristics above, on their own.
