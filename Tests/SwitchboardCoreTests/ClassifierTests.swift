@@ -71,6 +71,8 @@ import Testing
          "Thanks\nbut the real question is below: where is my order?\nIt has been two weeks and nothing arrived."),
         ("> only a quote", "> only a quote"),
         ("single line -- with dashes", "single line -- with dashes"),
+        ("Grüße\r> kein Zeilenumbruch\r-- ", "Grüße\r> kein Zeilenumbruch\r-- "),
+        ("Grüße\n> zitiert", "Grüße"),
     ] as [(String, String)])
     func stripsQuotesAndSignatures(_ text: String, _ expected: String) {
         #expect(TextPreparation.stripQuotesAndSignature(text) == expected)

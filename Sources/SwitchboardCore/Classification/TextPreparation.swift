@@ -46,7 +46,7 @@ public enum TextPreparation {
     public static func stripQuotesAndSignature(_ text: String) -> String {
         // One line: nothing to cut (a lone quote or signature line would leave nothing, and then
         // the original is kept anyway).
-        guard text.utf8.contains(0x0A) else { return text }
+        guard containsLineFeed(text) else { return text }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             line.last == "\r" ? line.dropLast() : line
         }
@@ -157,6 +157,12 @@ public enum TextPreparation {
         return replyPrefixes.contains { prefix in
             prefix.utf8.elementsEqual(word.lazy.map(UnicodeASCII.lowercased))
         }
+    }
+
+    /// `text.utf8.contains(0x0A)` over the string's contiguous bytes when it has them (every native
+    /// string): the UTF8View's iterator cost about 24 instructions a byte, on every e-mail body.
+    private static func containsLineFeed(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { $0.contains(0x0A) } ?? text.utf8.contains(0x0A)
     }
 
     // MARK: Markers
