@@ -84,6 +84,15 @@ import Testing
         #expect(prepared == "Refund\nsee below")
     }
 
+    /// The subject and the body are joined by one line feed, byte for byte, whatever their sizes
+    /// (strings of up to 15 bytes are stored inline) and scripts.
+    @Test(arguments: [("Re: x", "y"), ("AW: Ärger", "Grüße 😀"), ("Benchmark message 7", String(repeating: "long body ", count: 40)),
+                      ("short", "fifteen bytes!!"), ("e\u{301}", "\u{301}combining first"), ("日本語の件名", "本文")])
+    func subjectAndBodyAreJoinedByOneLineFeed(_ subject: String, _ body: String) {
+        let prepared = TextPreparation.prepare(text: body, subject: subject, channel: .sms)
+        #expect(Array(prepared.utf8) == Array((TextPreparation.cleanSubject(subject) + "\n" + body).utf8))
+    }
+
     @Test func shortChannelsAreLeftAlone() {
         let text = "> not a quote on sms\nSent from my iPhone"
         #expect(TextPreparation.prepare(text: text, channel: .sms) == text)

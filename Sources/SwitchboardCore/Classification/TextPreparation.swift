@@ -32,14 +32,24 @@ public enum TextPreparation {
         guard let subject else { return body }
         let cleaned = cleanSubject(subject)
         if cleaned.isEmpty { return body }
-        if body.isEmpty { return cleaned }
-        // One allocation, where `cleaned + "\n" + body` made an intermediate string.
-        var prepared = ""
-        prepared.reserveCapacity(cleaned.utf8.count + 1 + body.utf8.count)
-        prepared += cleaned
-        prepared += "\n"
-        prepared += body
-        return prepared
+        return body.isEmpty ? cleaned : joinedByLineFeed(cleaned, body)
+    }
+
+    /// `first + "\n" + second`, copied once into a string of the right size: the `+` made an
+    /// intermediate string, and each String append costs a few hundred instructions.
+    static func joinedByLineFeed(_ first: String, _ second: String) -> String {
+        var first = first
+        var second = second
+        return first.withUTF8 { head in
+            second.withUTF8 { tail in
+                String(unsafeUninitializedCapacity: head.count + 1 + tail.count) { buffer in
+                    _ = buffer.initialize(fromContentsOf: head)
+                    buffer[head.count] = 0x0A
+                    _ = buffer[(head.count + 1)...].initialize(fromContentsOf: tail)
+                    return head.count + 1 + tail.count
+                }
+            }
+        }
     }
 
     /// The e-mail heuristics above, on their own.
