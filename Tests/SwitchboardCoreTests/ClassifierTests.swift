@@ -71,6 +71,8 @@ import Testing
          "Thanks\nbut the real question is below: where is my order?\nIt has been two weeks and nothing arrived."),
         ("> only a quote", "> only a quote"),
         ("single line -- with dashes", "single line -- with dashes"),
+        ("Grüße\r> kein Zeilenumbruch\r-- ", "Grüße\r> kein Zeilenumbruch\r-- "),
+        ("Grüße\n> zitiert", "Grüße"),
     ] as [(String, String)])
     func stripsQuotesAndSignatures(_ text: String, _ expected: String) {
         #expect(TextPreparation.stripQuotesAndSignature(text) == expected)
@@ -80,6 +82,15 @@ import Testing
         #expect(TextPreparation.cleanSubject("RE: Fwd: AW: Refund request") == "Refund request")
         let prepared = TextPreparation.prepare(text: "see below\n\nSent from my iPhone", subject: "Re: Refund", channel: .email)
         #expect(prepared == "Refund\nsee below")
+    }
+
+    /// The subject and the body are joined by one line feed, byte for byte, whatever their sizes
+    /// (strings of up to 15 bytes are stored inline) and scripts.
+    @Test(arguments: [("Re: x", "y"), ("AW: Ärger", "Grüße 😀"), ("Benchmark message 7", String(repeating: "long body ", count: 40)),
+                      ("short", "fifteen bytes!!"), ("e\u{301}", "\u{301}combining first"), ("日本語の件名", "本文")])
+    func subjectAndBodyAreJoinedByOneLineFeed(_ subject: String, _ body: String) {
+        let prepared = TextPreparation.prepare(text: body, subject: subject, channel: .sms)
+        #expect(Array(prepared.utf8) == Array((TextPreparation.cleanSubject(subject) + "\n" + body).utf8))
     }
 
     @Test func shortChannelsAreLeftAlone() {
@@ -320,6 +331,23 @@ enum SyntheticData {
         #expect(features.contains { $0.feature == "word:parcel" || $0.feature.hasPrefix("chars:") })
         #expect(features.map(\.weight) == features.map(\.weight).sorted(by: >))
         #expect(result.runnerUps.count == 2)
+    }
+
+    /// Runner-ups are the full ranking (`typeProbabilities`, sorted) without the chosen type and
+    /// zero probabilities, cut to `runnerUpCount`: for model, below-threshold and rule decisions.
+    @Test(arguments: [1, 2, 3, 8, 50])
+    func runnerUpsAreTheTopOfTheFullRanking(count: Int) throws {
+        let rule = ClassificationRule(id: "cancel", type: .cancellation, phrases: ["cancel my contract"])
+        let classifier = try Classifier(configuration: .init(rules: [rule], confidenceThreshold: 0.5, runnerUpCount: count))
+        let texts = [
+            "where is my parcel?", "I was charged twice, refund please", "hello", "", "cancel my contract now",
+            "my router keeps dropping the connection", "Ärger mit der Rechnung!!!", "what are your opening hours?",
+        ]
+        for text in texts {
+            let result = classifier.classify(text: text)
+            let expected = classifier.typeProbabilities(text: text).filter { $0.type != result.type && $0.score > 0 }
+            #expect(result.runnerUps == Array(expected.prefix(count)), "\(text)")
+        }
     }
 
     @Test func modelLabelsOutsideTheTaxonomyCountAsOther() throws {

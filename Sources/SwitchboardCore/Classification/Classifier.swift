@@ -170,15 +170,29 @@ public struct Classifier: Sendable {
     }
 
     /// The most probable types other than `excluded`, best first, with a non-zero probability.
+    ///
+    /// Kept best-first by insertion as they come: the list sorting them all and keeping the first
+    /// `runnerUpCount` would give (`ranksAbove` is a total order, types being unique), without
+    /// that sort and the arrays it grew and cut on every message.
     private func runnerUps(_ probabilities: [Double], excluding excluded: InquiryType) -> [ScoredType] {
         let count = configuration.runnerUpCount
         guard count > 0 else { return [] }
         var result: [ScoredType] = []
+        result.reserveCapacity(min(count, types.count) + 1)
         for index in probabilities.indices where types[index] != excluded && probabilities[index] > 0 {
-            result.append(ScoredType(type: types[index], score: probabilities[index]))
+            let candidate = ScoredType(type: types[index], score: probabilities[index])
+            var position = result.count
+            while position > 0 && Self.ranksAbove(candidate, result[position - 1]) { position -= 1 }
+            guard position < count else { continue }
+            result.insert(candidate, at: position)
+            if result.count > count { result.removeLast() }
         }
-        result.sort { $0.score > $1.score || ($0.score == $1.score && $0.type < $1.type) }
-        return Array(result.prefix(count))
+        return result
+    }
+
+    /// Higher probability first; equal ones by type name.
+    private static func ranksAbove(_ a: ScoredType, _ b: ScoredType) -> Bool {
+        a.score > b.score || (a.score == b.score && a.type < b.type)
     }
 
     /// The full set of type probabilities for a text, best first (no rules, no threshold): for
@@ -192,6 +206,6 @@ public struct Classifier: Sendable {
             probabilities[typeOfOutput[output]] += probability
         }
         return zip(types, probabilities).map { ScoredType(type: $0, score: $1) }
-            .sorted { $0.score > $1.score || ($0.score == $1.score && $0.type < $1.type) }
+            .sorted(by: Self.ranksAbove)
     }
 }

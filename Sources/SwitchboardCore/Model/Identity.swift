@@ -21,6 +21,71 @@ public struct Identity: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Normalizes a raw identity value so that the same customer written two ways is one identity.
     /// Returns nil with a reason when the value cannot be an identity of that kind.
     public static func normalized(kind: Kind, value raw: String) -> Result<Identity, IdentityError> {
+        if let identity = normalizedASCII(kind: kind, value: raw) { return .success(identity) }
+        return normalizedByCharacters(kind: kind, value: raw)
+    }
+
+    /// `normalized` for the values nearly every message's sender has: plain ASCII, nothing to
+    /// trim, valid. It reads UTF-8 bytes where `normalizedByCharacters` walks Characters (a
+    /// grapheme break and Unicode-property look-ups each), and gives the same identity: among
+    /// ASCII bytes each is a Character of its own but CR LF, which is refused either way
+    /// (`UnicodeASCII`). nil when it cannot say: the Characters decide then, and give the reason
+    /// of a failure.
+    static func normalizedASCII(kind: Kind, value raw: String) -> Identity? {
+        let decided = raw.utf8.withContiguousStorageIfAvailable { bytes -> Identity? in
+            guard let first = bytes.first, let last = bytes.last, bytes.count <= 320,
+                  !UnicodeASCII.isWhitespace(first), !UnicodeASCII.isWhitespace(last),
+                  !bytes.contains(where: { $0 >= 0x80 })
+            else { return nil }
+            switch kind {
+            case .email:
+                var value = bytes[...]
+                if let open = value.lastIndex(of: UInt8(ascii: "<")), let close = value.lastIndex(of: UInt8(ascii: ">")),
+                   open < close
+                {
+                    value = value[(open + 1)..<close]
+                }
+                guard let at = value.firstIndex(of: UInt8(ascii: "@")), at > value.startIndex,
+                      !value[(at + 1)...].contains(UInt8(ascii: "@")), value[(at + 1)...].contains(UInt8(ascii: ".")),
+                      !value.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") })
+                else { return nil }
+                return Identity(kind: .email, value: UnicodeASCII.lowercasedString(value))
+            case .phone:
+                guard first == UInt8(ascii: "+") else { return nil }
+                var digits = 0
+                for byte in bytes.dropFirst() {
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+                    case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."): continue
+                    default: return nil
+                    }
+                }
+                guard (8...15).contains(digits) else { return nil }
+                return Identity(kind: .phone, value: String(unsafeUninitializedCapacity: digits + 1) { buffer in
+                    buffer[0] = UInt8(ascii: "+")
+                    var count = 1
+                    for byte in bytes where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                        buffer[count] = byte
+                        count += 1
+                    }
+                    return count
+                })
+            case .social:
+                let handle = first == UInt8(ascii: "@") ? UnicodeASCII.lowercasedString(bytes)
+                    : "@" + UnicodeASCII.lowercasedString(bytes)
+                guard handle.utf8.count > 1, !bytes.contains(UInt8(ascii: " ")) else { return nil }
+                return Identity(kind: .social, value: handle)
+            case .chat, .external:
+                guard !bytes.contains(where: UnicodeASCII.isNewline) else { return nil }
+                return Identity(kind: kind, value: raw)
+            }
+        }
+        return decided ?? nil
+    }
+
+    /// `normalized` on Characters: the definition, and the way for values with non-ASCII
+    /// characters or white space to trim, and for every failure.
+    static func normalizedByCharacters(kind: Kind, value raw: String) -> Result<Identity, IdentityError> {
         let trimmed = trimmedOfWhitespace(raw)
         guard !trimmed.isEmpty else { return .failure(IdentityError(reason: "is empty")) }
         guard trimmed.utf8.count <= 320 else { return .failure(IdentityError(reason: "is longer than 320 bytes")) }
