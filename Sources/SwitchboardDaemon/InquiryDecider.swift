@@ -28,10 +28,8 @@ struct InquiryDecider: Sendable {
         let input = RoutingInput(classification: classification, channel: message.channel,
                                  isPublicPost: Self.isPublicPost(message), contact: Self.profile(message), time: now)
         let routing = matrix.route(input)
-        let explanation = DecisionExplanation(messageID: "", classification: classification, routing: routing,
-                                              assignment: nil, sla: nil, asOf: now)
         var writer = JSONWriter(capacity: 1024)
-        explanation.writeStored(into: &writer)
+        DecisionExplanation.writeStored(classification: classification, routing: routing, into: &writer)
         return MessageDecision(inquiryType: classification.type.rawValue, confidence: classification.confidence,
                                queue: routing.queue, priority: routing.priority, details: writer.bytes,
                                routing: routing, classification: classification)

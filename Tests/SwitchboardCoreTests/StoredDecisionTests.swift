@@ -64,6 +64,9 @@ import Testing
                 attributes: Bool.random(using: &random) ? ["tier": "gold", "language": "es"] : [:],
                 time: openTime.addingTimeInterval(Double(Int.random(in: 0..<48, using: &random)) * 3600))
             let small = stored(decision)
+            var fromParts = JSONWriter()
+            DecisionExplanation.writeStored(classification: classification, routing: decision.routing, into: &fromParts)
+            #expect(fromParts.bytes == small)
             let whole = try wholeDecision(decision)
             #expect(DecisionExplanation.expandStored(small, columns: columns(decision)) == whole,
                     "\(String(decoding: small, as: UTF8.self))")

@@ -164,7 +164,7 @@ extension DecisionExplanation {
                     for key in input.contact.attributes.keys.sorted() { w.field(key, input.contact.attributes[key]!) }
                 })
             })
-            writeDecisionFields(into: &w, stored: false)
+            Self.writeDecisionFields(classification: classification, routing: routing, into: &w, stored: false)
             if let assignment {
                 w.field("assignment", object: { w in
                     w.field("queue", assignment.queue)
@@ -221,78 +221,106 @@ extension DecisionExplanation {
     /// empty lists, false flags, a null index and a calm frustration are left out.
     /// `expandStored` puts every one of them back, so readers always see the whole document.
     public func writeStored(into writer: inout JSONWriter) {
-        writer.object { w in writeDecisionFields(into: &w, stored: true) }
+        Self.writeStored(classification: classification, routing: routing, into: &writer)
+    }
+
+    /// `writeStored` from the two parts it writes, without building an explanation first (which
+    /// copies both): what `InquiryDecider.decide` calls for every message.
+    public static func writeStored(classification: Classification?, routing: RoutingDecision,
+                                   into writer: inout JSONWriter) {
+        writer.beginObject()
+        writeDecisionFields(classification: classification, routing: routing, into: &writer, stored: true)
+        writer.endObject()
     }
 
     /// No `features` key when none were named (the ingest path does not name them: see
     /// `InquiryDecider.decide`), so that a reader can tell "not named" from "none".
     private static func writeFeatures(_ features: [FeatureContribution], into w: inout JSONWriter) {
         guard !features.isEmpty else { return }
-        w.field("features", array: { w in for feature in features { feature.writeDescription(into: &w) } })
+        w.key("features")
+        w.beginArray()
+        for feature in features { feature.writeDescription(into: &w) }
+        w.endArray()
     }
 
     /// `stored`: leave out what `expandStored` can put back (see `writeStored`).
-    private func writeDecisionFields(into w: inout JSONWriter, stored: Bool) {
+    ///
+    /// Written with `beginObject`/`endObject` rather than `object { w in … }`: this runs for every
+    /// message, and each closure would copy the values it captures (retaining every string and
+    /// array in them) where these calls only read them.
+    private static func writeDecisionFields(classification: Classification?, routing: RoutingDecision,
+                                            into w: inout JSONWriter, stored: Bool) {
         if let classification {
-            w.field("classification", object: { w in
-                if !stored {
-                    w.field("type", classification.type.rawValue)
-                    w.field("confidence", classification.confidence)
-                }
-                switch classification.decidedBy {
-                case .rule(let id, let matched):
-                    w.field("decided_by", "rule")
-                    w.field("rule", id)
-                    w.field("matched", matched)
-                case .model(let features):
-                    w.field("decided_by", "model")
-                    Self.writeFeatures(features, into: &w)
-                case .belowThreshold(let original, let features):
-                    w.field("decided_by", "below_threshold")
-                    w.field("original", original.rawValue)
-                    Self.writeFeatures(features, into: &w)
-                }
-                w.field("runner_ups", array: { w in
-                    for runner in classification.runnerUps { w.object { w in w.field("type", runner.type.rawValue); w.field("score", runner.score) } }
-                })
-                let frustration = classification.frustration
-                if !stored || frustration.score != 0 || frustration.repeatedContact || !frustration.cues.isEmpty {
-                    w.field("frustration", object: { w in
-                        if !stored || frustration.score != 0 { w.field("score", frustration.score) }
-                        if frustration.repeatedContact { w.field("repeated_contact", true) }
-                        w.list("cues", frustration.cues, always: !stored) { w, cue in w.value(cue) }
-                    })
-                }
-            })
+            w.key("classification")
+            w.beginObject()
+            if !stored {
+                w.field("type", classification.type.rawValue)
+                w.field("confidence", classification.confidence)
+            }
+            switch classification.decidedBy {
+            case .rule(let id, let matched):
+                w.field("decided_by", "rule")
+                w.field("rule", id)
+                w.field("matched", matched)
+            case .model(let features):
+                w.field("decided_by", "model")
+                writeFeatures(features, into: &w)
+            case .belowThreshold(let original, let features):
+                w.field("decided_by", "below_threshold")
+                w.field("original", original.rawValue)
+                writeFeatures(features, into: &w)
+            }
+            w.key("runner_ups")
+            w.beginArray()
+            for runner in classification.runnerUps {
+                w.beginObject()
+                w.field("type", runner.type.rawValue)
+                w.field("score", runner.score)
+                w.endObject()
+            }
+            w.endArray()
+            let frustration = classification.frustration
+            if !stored || frustration.score != 0 || frustration.repeatedContact || !frustration.cues.isEmpty {
+                w.key("frustration")
+                w.beginObject()
+                if !stored || frustration.score != 0 { w.field("score", frustration.score) }
+                if frustration.repeatedContact { w.field("repeated_contact", true) }
+                w.list("cues", frustration.cues, always: !stored) { w, cue in w.value(cue) }
+                w.endObject()
+            }
+            w.endObject()
         }
         let matrix = routing.explanation
-        w.field("matrix", object: { w in
-            w.field("matched_rule", matrix.matchedRule)
-            if let index = matrix.matchedIndex { w.field("matched_index", index) } else if !stored { w.key("matched_index"); w.nullValue() }
-            w.list("held", matrix.heldConditions, always: !stored) { w, condition in w.value(condition) }
-            w.list("skipped", matrix.skipped, always: !stored) { w, skipped in
-                w.object { w in
-                    w.field("rule", skipped.ruleID)
-                    w.field("index", skipped.index)
-                    w.field("reasons", array: { w in for miss in skipped.misses { w.value(miss.description) } })
-                }
-            }
-            w.list("notes", matrix.notes, always: !stored) { w, note in w.value(note) }
-        })
-        w.field("decision", object: { w in
-            if !stored {
-                w.field("queue", routing.queue)
-                w.field("priority", routing.priority)
-            }
-            w.list("skills", routing.requiredSkills, always: !stored) { w, skill in w.value(skill.description) }
-            w.field("response_channel", routing.response.channel.rawValue)
-            if !stored || routing.response.isPublic { w.field("response_public", routing.response.isPublic) }
-            w.fieldIfPresent("auto_answer", routing.autoAnswer)
-            w.field("creates_task", routing.createsTask)
-            if !stored || routing.suppressSales { w.field("suppress_sales", routing.suppressSales) }
-            if let cost = routing.cost { w.field("cost", cost) }
-            w.list("escalation", routing.escalation, always: !stored) { w, step in w.value(step.description) }
-        })
+        w.key("matrix")
+        w.beginObject()
+        w.field("matched_rule", matrix.matchedRule)
+        if let index = matrix.matchedIndex { w.field("matched_index", index) } else if !stored { w.key("matched_index"); w.nullValue() }
+        w.list("held", matrix.heldConditions, always: !stored) { w, condition in w.value(condition) }
+        w.list("skipped", matrix.skipped, always: !stored) { w, skipped in
+            w.beginObject()
+            w.field("rule", skipped.ruleID)
+            w.field("index", skipped.index)
+            w.list("reasons", skipped.misses, always: true) { w, miss in w.value(miss.description) }
+            w.endObject()
+        }
+        w.list("notes", matrix.notes, always: !stored) { w, note in w.value(note) }
+        w.endObject()
+
+        w.key("decision")
+        w.beginObject()
+        if !stored {
+            w.field("queue", routing.queue)
+            w.field("priority", routing.priority)
+        }
+        w.list("skills", routing.requiredSkills, always: !stored) { w, skill in w.value(skill.description) }
+        w.field("response_channel", routing.response.channel.rawValue)
+        if !stored || routing.response.isPublic { w.field("response_public", routing.response.isPublic) }
+        w.fieldIfPresent("auto_answer", routing.autoAnswer)
+        w.field("creates_task", routing.createsTask)
+        if !stored || routing.suppressSales { w.field("suppress_sales", routing.suppressSales) }
+        if let cost = routing.cost { w.field("cost", cost) }
+        w.list("escalation", routing.escalation, always: !stored) { w, step in w.value(step.description) }
+        w.endObject()
     }
 }
 
@@ -301,6 +329,9 @@ private extension JSONWriter {
     mutating func list<Element>(_ name: String, _ elements: [Element], always: Bool,
                                 _ write: (inout JSONWriter, Element) -> Void) {
         guard always || !elements.isEmpty else { return }
-        field(name, array: { w in for element in elements { write(&w, element) } })
+        key(name)
+        beginArray()
+        for element in elements { write(&self, element) }
+        endArray()
     }
 }
