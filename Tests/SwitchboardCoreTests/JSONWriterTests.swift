@@ -19,6 +19,62 @@ import Testing
         #expect(try JSONParser().parse(writer.bytes) == .string(input))
     }
 
+    /// The escaping done byte by byte, to compare the writer's word-at-a-time shortcut with.
+    static func escapedByBytes(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            case _ where scalar.value < 0x20: out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// Every length around the word size (0 to 40 bytes), with one byte that needs escaping (or
+    /// is non-ASCII) at every position, or none: the shortcut reads padded and overlapping words.
+    @Test(arguments: ["", "\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{7F}", "é", "\u{2028}", "\u{2029}", "\u{2027}", "😀"])
+    func escapesAtEveryPositionOfEveryShortLength(special: String) throws {
+        for length in 0...40 {
+            for position in 0...length {
+                let plain = String(repeating: "a", count: length)
+                let text = String(plain.prefix(position)) + special + String(plain.dropFirst(position))
+                var writer = JSONWriter()
+                writer.value(text)
+                #expect(writer.string == Self.escapedByBytes(text), "\(text.debugDescription)")
+                #expect(try JSONParser().parse(writer.bytes) == .string(text))
+            }
+        }
+        let long = String(repeating: "plain and simple ", count: 300) + special
+        var writer = JSONWriter()
+        writer.key(long)
+        #expect(writer.string == Self.escapedByBytes(long) + ":")
+    }
+
+    /// `value(_: Double)` writes through `Double.write(to:)`: the same digits as `description`.
+    @Test func doublesAreWrittenAsTheirDescription() {
+        var random = SystemRandomNumberGenerator()
+        var values: [Double] = [0, -0.0, 1e15, -1e15, 1e15 + 1, 1e16, 0.1, 1.0 / 3, 4.010610994087095e-05, 9.025136647869658e-06,
+                                Double.leastNormalMagnitude, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude,
+                                -Double.greatestFiniteMagnitude, 0.9999336924040266]
+        for _ in 0..<5_000 { values.append(Double(bitPattern: random.next())) }
+        for _ in 0..<1_000 { values.append(Double.random(in: -1...1, using: &random)) }
+        for value in values where value.isFinite && !(value == value.rounded(.towardZero) && abs(value) < 1e15) {
+            var writer = JSONWriter()
+            writer.value(value)
+            #expect(writer.string == value.description, "\(value.bitPattern)")
+        }
+    }
+
     @Test func placesCommasAndKeys() {
         var writer = JSONWriter()
         writer.object { w in

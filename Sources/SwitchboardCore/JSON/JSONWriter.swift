@@ -120,7 +120,11 @@ public struct JSONWriter: Sendable {
                 appendInteger(Int64(double))
                 bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0")])
             } else {
-                bytes.append(contentsOf: double.description.utf8)
+                // The same digits as `description`, without making a string of them first.
+                var digits = DigitsStream(bytes: [])
+                swap(&digits.bytes, &bytes)
+                double.write(to: &digits)
+                swap(&digits.bytes, &bytes)
             }
         } else {
             appendNull()
@@ -235,13 +239,43 @@ public struct JSONWriter: Sendable {
     /// Appends `"string"` with JSON escapes, copying unescaped runs in bulk.
     internal mutating func appendQuoted(_ string: String) {
         bytes.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in appendEscaped(utf8) }
+        // Native and small strings (all of them on Linux) lend their UTF-8 without a copy of the string.
+        if string.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var string = string
+            string.withUTF8 { utf8 in appendEscaped(utf8) }
+        }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether `appendEscaped` would find anything to escape in `utf8`, conservatively: true for any
+    /// quote, backslash, control or non-ASCII byte. Reads whole words, so that the short names and
+    /// values most documents are made of cost a word or two, not a loop over their bytes.
+    static func mayNeedEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return false }
+        let count = utf8.count
+        if count < 8 {
+            // Pad with spaces, which need no escaping.
+            var word: UInt64 = 0x2020_2020_2020_2020
+            withUnsafeMutableBytes(of: &word) { padded in
+                for k in 0..<count { padded[k] = base[k] }
+            }
+            return JSONScanner.hasSpecialByte(word)
+        }
+        var k = 0
+        while count - k > 8 {
+            if JSONScanner.hasSpecialByte(UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)) { return true }
+            k += 8
+        }
+        // The last eight bytes, overlapping words already read when the count is not a multiple of eight.
+        return JSONScanner.hasSpecialByte(UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self))
     }
 
     internal mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         guard let base = utf8.baseAddress else { return }
+        guard Self.mayNeedEscaping(utf8) else {
+            bytes.append(contentsOf: utf8)
+            return
+        }
         let count = utf8.count
         var runStart = 0
         var k = 0
@@ -288,5 +322,23 @@ public struct JSONWriter: Sendable {
             runStart = k
         }
         if count > runStart { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: count - runStart)) }
+    }
+}
+
+/// Receives `Double.write(to:)`'s digits for `JSONWriter.value(_: Double)`, straight into the
+/// writer's bytes (swapped in and out, not copied). Not a conformance of `JSONWriter` itself, which
+/// would let any `print(…, to:)` write unescaped text into a document.
+private struct DigitsStream: TextOutputStream {
+    var bytes: [UInt8]
+
+    mutating func write(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    /// What `Double.write(to:)` calls with its ASCII digits; the protocol's default would make a
+    /// `String` of them first and call `write(_:)`, which gives the same bytes.
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
     }
 }
