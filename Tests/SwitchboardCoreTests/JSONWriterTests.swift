@@ -60,6 +60,22 @@ import Testing
         #expect(writer.string == Self.escapedByBytes(long) + ":")
     }
 
+    @Test func staticKeysAreWrittenAsStringKeys() {
+        var byString = JSONWriter()
+        var byStatic = JSONWriter()
+        byString.object { w in
+            w.field("decided_by", "model"); w.field("n", 3); w.field("public", false); w.field("score", 0.25)
+            w.key("list"); w.beginArray(); w.endArray(); w.key(""); w.nullValue()
+        }
+        byStatic.object { w in
+            w.field(static: "decided_by", "model"); w.field(static: "n", 3); w.field(static: "public", false)
+            w.field(static: "score", 0.25)
+            w.key(static: "list"); w.beginArray(); w.endArray(); w.key(static: ""); w.nullValue()
+        }
+        #expect(byStatic.string == byString.string)
+        #expect(byStatic.string == #"{"decided_by":"model","n":3,"public":false,"score":0.25,"list":[],"":null}"#)
+    }
+
     /// `value(_: Double)` writes through `Double.write(to:)`: the same digits as `description`.
     @Test func doublesAreWrittenAsTheirDescription() {
         var random = SystemRandomNumberGenerator()

@@ -71,6 +71,23 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// `key(_:)` for a name spelled in the source, which needs no escaping (plain ASCII without
+    /// quotes, backslashes or control characters; checked in debug builds): copied as it is,
+    /// without the look at every byte that `key(_:)` takes. For documents written for every
+    /// message (`DecisionExplanation.writeStored`). A label, not an overload of `key(_:)`: Swift
+    /// gives a string literal to the `String` overload.
+    public mutating func key(static name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { utf8 in
+            assert(!Self.mayNeedEscaping(utf8), "\(name) needs escaping: use key(_:)")
+            bytes.append(contentsOf: utf8)
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     /// `{ body }`
     public mutating func object(_ body: (inout JSONWriter) -> Void) {
         beginObject()
@@ -180,6 +197,30 @@ public struct JSONWriter: Sendable {
 
     public mutating func field(_ name: String, _ value: JSONValue) {
         key(name)
+        self.value(value)
+    }
+
+    /// `field(_:_:)` with a name spelled in the source: see `key(static:)`.
+    public mutating func field(static name: StaticString, _ value: String) {
+        key(static: name)
+        self.value(value)
+    }
+
+    /// `field(_:_:)` with a name spelled in the source: see `key(static:)`.
+    public mutating func field(static name: StaticString, _ value: Bool) {
+        key(static: name)
+        self.value(value)
+    }
+
+    /// `field(_:_:)` with a name spelled in the source: see `key(static:)`.
+    public mutating func field(static name: StaticString, _ value: Int) {
+        key(static: name)
+        self.value(value)
+    }
+
+    /// `field(_:_:)` with a name spelled in the source: see `key(static:)`.
+    public mutating func field(static name: StaticString, _ value: Double) {
+        key(static: name)
         self.value(value)
     }
 

@@ -237,7 +237,7 @@ extension DecisionExplanation {
     /// `InquiryDecider.decide`), so that a reader can tell "not named" from "none".
     private static func writeFeatures(_ features: [FeatureContribution], into w: inout JSONWriter) {
         guard !features.isEmpty else { return }
-        w.key("features")
+        w.key(static: "features")
         w.beginArray()
         for feature in features { feature.writeDescription(into: &w) }
         w.endArray()
@@ -251,85 +251,85 @@ extension DecisionExplanation {
     private static func writeDecisionFields(classification: Classification?, routing: RoutingDecision,
                                             into w: inout JSONWriter, stored: Bool) {
         if let classification {
-            w.key("classification")
+            w.key(static: "classification")
             w.beginObject()
             if !stored {
-                w.field("type", classification.type.rawValue)
-                w.field("confidence", classification.confidence)
+                w.field(static: "type", classification.type.rawValue)
+                w.field(static: "confidence", classification.confidence)
             }
             switch classification.decidedBy {
             case .rule(let id, let matched):
-                w.field("decided_by", "rule")
-                w.field("rule", id)
-                w.field("matched", matched)
+                w.field(static: "decided_by", "rule")
+                w.field(static: "rule", id)
+                w.field(static: "matched", matched)
             case .model(let features):
-                w.field("decided_by", "model")
+                w.field(static: "decided_by", "model")
                 writeFeatures(features, into: &w)
             case .belowThreshold(let original, let features):
-                w.field("decided_by", "below_threshold")
-                w.field("original", original.rawValue)
+                w.field(static: "decided_by", "below_threshold")
+                w.field(static: "original", original.rawValue)
                 writeFeatures(features, into: &w)
             }
-            w.key("runner_ups")
+            w.key(static: "runner_ups")
             w.beginArray()
             for runner in classification.runnerUps {
                 w.beginObject()
-                w.field("type", runner.type.rawValue)
-                w.field("score", runner.score)
+                w.field(static: "type", runner.type.rawValue)
+                w.field(static: "score", runner.score)
                 w.endObject()
             }
             w.endArray()
             let frustration = classification.frustration
             if !stored || frustration.score != 0 || frustration.repeatedContact || !frustration.cues.isEmpty {
-                w.key("frustration")
+                w.key(static: "frustration")
                 w.beginObject()
-                if !stored || frustration.score != 0 { w.field("score", frustration.score) }
-                if frustration.repeatedContact { w.field("repeated_contact", true) }
-                w.list("cues", frustration.cues, always: !stored) { w, cue in w.value(cue) }
+                if !stored || frustration.score != 0 { w.field(static: "score", frustration.score) }
+                if frustration.repeatedContact { w.field(static: "repeated_contact", true) }
+                w.list(static: "cues", frustration.cues, always: !stored) { w, cue in w.value(cue) }
                 w.endObject()
             }
             w.endObject()
         }
         let matrix = routing.explanation
-        w.key("matrix")
+        w.key(static: "matrix")
         w.beginObject()
-        w.field("matched_rule", matrix.matchedRule)
-        if let index = matrix.matchedIndex { w.field("matched_index", index) } else if !stored { w.key("matched_index"); w.nullValue() }
-        w.list("held", matrix.heldConditions, always: !stored) { w, condition in w.value(condition) }
-        w.list("skipped", matrix.skipped, always: !stored) { w, skipped in
+        w.field(static: "matched_rule", matrix.matchedRule)
+        if let index = matrix.matchedIndex { w.field(static: "matched_index", index) } else if !stored { w.key(static: "matched_index"); w.nullValue() }
+        w.list(static: "held", matrix.heldConditions, always: !stored) { w, condition in w.value(condition) }
+        w.list(static: "skipped", matrix.skipped, always: !stored) { w, skipped in
             w.beginObject()
-            w.field("rule", skipped.ruleID)
-            w.field("index", skipped.index)
-            w.list("reasons", skipped.misses, always: true) { w, miss in w.value(miss.description) }
+            w.field(static: "rule", skipped.ruleID)
+            w.field(static: "index", skipped.index)
+            w.list(static: "reasons", skipped.misses, always: true) { w, miss in w.value(miss.description) }
             w.endObject()
         }
-        w.list("notes", matrix.notes, always: !stored) { w, note in w.value(note) }
+        w.list(static: "notes", matrix.notes, always: !stored) { w, note in w.value(note) }
         w.endObject()
 
-        w.key("decision")
+        w.key(static: "decision")
         w.beginObject()
         if !stored {
-            w.field("queue", routing.queue)
-            w.field("priority", routing.priority)
+            w.field(static: "queue", routing.queue)
+            w.field(static: "priority", routing.priority)
         }
-        w.list("skills", routing.requiredSkills, always: !stored) { w, skill in w.value(skill.description) }
-        w.field("response_channel", routing.response.channel.rawValue)
-        if !stored || routing.response.isPublic { w.field("response_public", routing.response.isPublic) }
-        w.fieldIfPresent("auto_answer", routing.autoAnswer)
-        w.field("creates_task", routing.createsTask)
-        if !stored || routing.suppressSales { w.field("suppress_sales", routing.suppressSales) }
-        if let cost = routing.cost { w.field("cost", cost) }
-        w.list("escalation", routing.escalation, always: !stored) { w, step in w.value(step.description) }
+        w.list(static: "skills", routing.requiredSkills, always: !stored) { w, skill in w.value(skill.description) }
+        w.field(static: "response_channel", routing.response.channel.rawValue)
+        if !stored || routing.response.isPublic { w.field(static: "response_public", routing.response.isPublic) }
+        if let answer = routing.autoAnswer { w.field(static: "auto_answer", answer) }
+        w.field(static: "creates_task", routing.createsTask)
+        if !stored || routing.suppressSales { w.field(static: "suppress_sales", routing.suppressSales) }
+        if let cost = routing.cost { w.field(static: "cost", cost) }
+        w.list(static: "escalation", routing.escalation, always: !stored) { w, step in w.value(step.description) }
         w.endObject()
     }
 }
 
 private extension JSONWriter {
     /// `name: [elements]`, or nothing when the list is empty and `always` is false.
-    mutating func list<Element>(_ name: String, _ elements: [Element], always: Bool,
+    mutating func list<Element>(static name: StaticString, _ elements: [Element], always: Bool,
                                 _ write: (inout JSONWriter, Element) -> Void) {
         guard always || !elements.isEmpty else { return }
-        key(name)
+        key(static: name)
         beginArray()
         for element in elements { write(&self, element) }
         endArray()
