@@ -27,6 +27,14 @@ import Testing
         ("Ελληνικά", ["ελληνικα"]),
         ("", []),
         ("!!! ??? ...", []),
+        // ASCII letter and digit runs are copied whole: case, digits and the run's ends.
+        ("A", ["a"]),
+        ("MiXeD123CaSe99 ZZZ zzz", ["mixed123case99", "zzz", "zzz"]),
+        ("x1Y2z3 12 123", ["x1y2z3", "12", "000"]),
+        ("ÉCOLE Straße9X", ["ecole", "strasse9x"]),
+        ("ab'CD it’S", ["abcd", "its"]),
+        (String(repeating: "Ab", count: 24) + " " + String(repeating: "Ab", count: 25) + " end",
+         [String(repeating: "ab", count: 24), "end"]),
     ] as [(String, [String])])
     func words(_ text: String, _ expected: [String]) {
         #expect(MessageTokenizer.tokenize(text).words == expected)
@@ -39,6 +47,10 @@ import Testing
         #expect(style.exclamationRuns == 1)
         #expect(style.interrobangs == 1)
         #expect(style.angryEmoji == 1)
+        // Capitals counted across a word that mixes ASCII runs with other letters and digits.
+        let mixed = MessageTokenizer.tokenize("ÉCOLE ÉCOLe AB1CD ab1CD").style
+        #expect(mixed.longWords == 4)
+        #expect(mixed.shoutedWords == 2)
     }
 
     @Test func longMessagesAreCapped() {

@@ -112,10 +112,9 @@ private struct TokenizerState {
                         index = skipToWhitespace(input, from: index)
                         continue
                     }
-                    appendASCII(byte, into: &output)
+                    index = appendASCIIRun(input, from: index, into: &output)
                     previousPunctuation = 0
                     exclamationRun = 0
-                    index += 1
                     continue
                 }
                 if byte == 0x27 && wordStart >= 0 && index + 1 < count && isASCIILetter(input[index + 1]) {
@@ -217,6 +216,37 @@ private struct TokenizerState {
         } else {
             output.bytes.append(byte)
         }
+    }
+
+    /// `appendASCII` for every ASCII letter and digit from `start` on, in one copy rather than one
+    /// append per byte (most of a message is such runs); returns the index after the run.
+    mutating func appendASCIIRun(_ input: UnsafeBufferPointer<UInt8>, from start: Int,
+                                 into output: inout TokenizedMessage) -> Int {
+        openWordIfNeeded(&output)
+        var end = start
+        var letters = 0
+        var uppercase = 0
+        while end < input.count {
+            let byte = input[end]
+            if isASCIILetter(byte) {
+                letters += 1
+                if byte <= 0x5A { uppercase += 1 }
+            } else if byte < 0x30 || byte > 0x39 {
+                break
+            }
+            end += 1
+        }
+        wordLetters += letters
+        wordUppercase += uppercase
+        if letters > 0 { wordAllDigits = false }
+        let runStart = output.bytes.count
+        output.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: input[start..<end]))
+        if uppercase > 0 {
+            output.bytes.withUnsafeMutableBufferPointer { bytes in
+                for k in runStart..<bytes.count where bytes[k] >= 0x41 && bytes[k] <= 0x5A { bytes[k] |= 0x20 }
+            }
+        }
+        return end
     }
 
     mutating func appendScalar(_ scalar: Unicode.Scalar, properties: Unicode.Scalar.Properties, width: Int,
