@@ -84,6 +84,34 @@ import SwitchboardCore
         #expect(error.field == "channel")
     }
 
+    /// Every channel alone, and the allowed set changed after the decoder was made.
+    @Test(arguments: Channel.allCases) func eachChannelIsAllowedOnlyWhenListed(channel: Channel) throws {
+        let json = #"{"id":"1","channel":"\#(channel.rawValue)","from":{"kind":"chat","value":"v-1"},"text":"hi"}"#
+        var only = LocalMessageDecoder(adapterID: "gw", defaultChannel: nil, allowedChannels: [channel])
+        #expect(try decode(json, with: only).get().channel == channel)
+        only.allowedChannels = Set(Channel.allCases).subtracting([channel])
+        guard case .failure(let error) = try decode(json, with: only) else { Issue.record("expected failure"); return }
+        #expect(error.code == "channel_not_allowed")
+        only.allowedChannels.insert(channel)
+        #expect(try decode(json, with: only).get().channel == channel)
+    }
+
+    @Test func knownFieldsAreFoundByLengthAndName() {
+        for field in LocalMessageDecoder.knownFields { #expect(LocalMessageDecoder.isKnownField(field)) }
+        for other in ["", "i", "ID", "Id", "texts", "tex", "from ", "subjcet", "in_reply_too", "métadata", "ıd",
+                      String(repeating: "x", count: 300)] {
+            #expect(!LocalMessageDecoder.isKnownField(other), "\(other)")
+        }
+    }
+
+    @Test func unknownSenderFieldsAreRefused() throws {
+        let result = try decode(#"{"id":"1","channel":"web","from":{"kind":"chat","value":"v-1","nam":"x"},"text":"x"}"#)
+        guard case .failure(let error) = result else { Issue.record("expected failure"); return }
+        #expect(error.field == "from.nam")
+        #expect(error.code == "unknown_field")
+        #expect(try decode(#"{"id":"1","channel":"web","from":{"name":"A","value":"v-1","kind":"chat"},"text":"x"}"#).get().senderName == "A")
+    }
+
     @Test func attachmentsAloneNeedNoText() throws {
         let message = try decode(#"{"id":"1","channel":"web","from":{"kind":"chat","value":"v-1"},"attachments":[{"content_type":"image/png","size":10}]}"#).get()
         #expect(message.text == "")

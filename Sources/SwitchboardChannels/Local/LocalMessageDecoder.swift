@@ -29,25 +29,59 @@ public struct FieldError: Error, Sendable, Equatable {
 public struct LocalMessageDecoder: Sendable {
     public var adapterID: String
     public var defaultChannel: Channel?
-    public var allowedChannels: Set<Channel>
+    public var allowedChannels: Set<Channel> {
+        didSet { allowedMask = Self.mask(allowedChannels) }
+    }
+    /// `allowedChannels` as one bit per channel: a `Set<Channel>` lookup hashes the channel's
+    /// name, and every message asks.
+    private var allowedMask: UInt32
 
     public static let maxExternalIDBytes = 200
     static let knownFields: Set<String> = [
         "id", "adapter", "channel", "from", "to", "subject", "text", "html", "attachments",
         "sent_at", "thread", "in_reply_to", "contact", "metadata",
     ]
+    /// `knownFields` by their length in UTF-8 bytes: every key of every message is checked, and
+    /// comparing it with the one to five known names of its length is cheaper than hashing it.
+    static let knownFieldsByLength: [[String]] = {
+        var table = [[String]](repeating: [], count: (knownFields.map(\.utf8.count).max() ?? 0) + 1)
+        for field in knownFields { table[field.utf8.count].append(field) }
+        return table
+    }()
+
+    static func isKnownField(_ key: String) -> Bool {
+        let length = key.utf8.count
+        return length < knownFieldsByLength.count && knownFieldsByLength[length].contains(key)
+    }
+
+    private static func mask(_ channels: Set<Channel>) -> UInt32 {
+        channels.reduce(0) { $0 | bit($1) }
+    }
+
+    private static func bit(_ channel: Channel) -> UInt32 {
+        switch channel {
+        case .email: 1 << 0
+        case .sms: 1 << 1
+        case .chat: 1 << 2
+        case .social: 1 << 3
+        case .voice: 1 << 4
+        case .web: 1 << 5
+        case .other: 1 << 6
+        }
+    }
 
     public init(adapterID: String, defaultChannel: Channel?, allowedChannels: Set<Channel>) {
         self.adapterID = adapterID
         self.defaultChannel = defaultChannel
         self.allowedChannels = allowedChannels
+        allowedMask = Self.mask(allowedChannels)
     }
 
     public func decode(_ value: JSONValue, raw: [UInt8]) -> Result<InboundMessage, FieldError> {
         guard case .object(let object) = value else {
             return .failure(FieldError(field: nil, code: "invalid_body", message: "the body must be a JSON object, found \(value.typeName)"))
         }
-        for member in object where !Self.knownFields.contains(member.key) {
+        for member in object where !Self.isKnownField(member.key) {
             let hint = KeySuggestion.closest(to: member.key, in: Self.knownFields.sorted()).map { "did you mean '\($0)'?" }
                 ?? "known fields: \(Self.knownFields.sorted().joined(separator: ", "))"
             return .failure(FieldError(field: member.key, code: "unknown_field", message: "unknown field", hint: hint))
@@ -101,7 +135,7 @@ public struct LocalMessageDecoder: Sendable {
             throw FieldError(field: "channel", code: "missing_field", message: "is required",
                              hint: "one of: \(Channel.allCases.map(\.rawValue).joined(separator: ", ")), or set default_channel on the adapter")
         }
-        guard allowedChannels.contains(channel) else {
+        guard allowedMask & Self.bit(channel) != 0 else {
             throw FieldError(field: "channel", code: "channel_not_allowed",
                              message: "adapter '\(adapterID)' may not post on channel '\(channel.rawValue)'",
                              hint: "allowed: \(allowedChannels.map(\.rawValue).sorted().joined(separator: ", ")) (the adapter's channels in adapters.json)")
@@ -116,7 +150,12 @@ public struct LocalMessageDecoder: Sendable {
         guard case .object(let from) = fromValue else {
             throw FieldError(field: "from", message: "must be an object, found \(fromValue.typeName)", hint: "{\"kind\":\"email\",\"value\":\"ana@example.com\"}")
         }
-        for member in from where !["kind", "value", "name"].contains(member.key) {
+        // A switch, not `[…].contains`: no array to build for every message.
+        for member in from {
+            switch member.key {
+            case "kind", "value", "name": continue
+            default: break
+            }
             throw FieldError(field: "from.\(member.key)", code: "unknown_field", message: "unknown field", hint: "from takes kind, value and name")
         }
         let kindName = try requiredString(from, "kind", path: "from.kind")
