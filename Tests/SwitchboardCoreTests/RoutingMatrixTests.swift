@@ -139,6 +139,16 @@ let matrixCases: [MatrixCase] = [
         #expect(decision.explanation.skipped.isEmpty)
     }
 
+    @Test func aQueueThatIsNotDefinedGetsItsDefaultsAndANote() throws {
+        var configuration = try routingConfiguration(#"{"queues": {"general": {}}, "matrix": {"default": {"queue": "general"}}}"#)
+        #expect(!ChannelMatrix(configuration: configuration).route(input(.sales, .web)).explanation.notes
+            .contains { $0.contains("is not defined") })
+        configuration.defaultActions?.queue = "ghost"
+        let decision = ChannelMatrix(configuration: configuration).route(input(.sales, .web))
+        #expect(decision.queue == "ghost")
+        #expect(decision.explanation.notes.contains("queue ghost is not defined; its defaults apply"))
+    }
+
     @Test func accountAccessIsPrivateEvenWhenTheTaxonomyForgetsIt() throws {
         let configuration = try routingConfiguration(#"""
         {"taxonomy": {"private": []}, "queues": {"general": {}}, "matrix": {"default": {"queue": "general"}}}

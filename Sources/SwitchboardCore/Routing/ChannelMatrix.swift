@@ -104,8 +104,9 @@ public struct ChannelMatrix: Sendable {
         let matchedRule = matchedIndex.map { configuration.rules[$0] }
         let actions = matchedRule?.actions ?? defaultActions
         var notes: [String] = []
-        let queue = queues[actions.queue] ?? QueueDefinition(id: actions.queue)
-        if queues[actions.queue] == nil { notes.append("queue \(actions.queue) is not defined; its defaults apply") }
+        let definedQueue = queues[actions.queue]
+        let queue = definedQueue ?? QueueDefinition(id: actions.queue)
+        if definedQueue == nil { notes.append("queue \(actions.queue) is not defined; its defaults apply") }
 
         let response = resolveResponseChannel(actions.respondOn, input, notes: &notes)
         let frustrated = input.frustration >= configuration.frustrationThreshold
