@@ -16,6 +16,9 @@ import Testing
         ("café crème", ["cafe", "creme"]),
         ("cafe\u{301}", ["cafe"]),
         ("Order #58213 and 7", ["order", "00000", "and", "7"]),
+        // Numbers of more than 8 digits keep an 8-digit shape, and their token only those bytes.
+        ("ref 123456789012 x1y2", ["ref", "00000000", "x1y2"]),
+        ("call 491511234567", ["call", "00000000"]),
         ("see https://example.com/x?y=1 now", ["see", "now"]),
         ("mail me at jane.doe@example.com thx", ["mail", "me", "at", "thanks"]),
         ("@AcmeHelp my order #fail", ["my", "order", "fail"]),

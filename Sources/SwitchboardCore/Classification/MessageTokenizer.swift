@@ -280,7 +280,7 @@ private struct TokenizerState {
         guard wordStart >= 0 else { return }
         let start = wordStart
         wordStart = -1
-        let length = output.bytes.count - start
+        var length = output.bytes.count - start
         if length > MessageTokenizer.maximumTokenBytes {
             output.bytes.removeSubrange(start...)
             return
@@ -291,7 +291,13 @@ private struct TokenizerState {
         }
         if wordAllDigits && length >= 3 {  // numbers become their shape
             for offset in start..<output.bytes.count { output.bytes[offset] = 0x30 }
-            if length > 8 { output.bytes.removeSubrange((start + 8)...) }
+            // Longer numbers keep an 8-digit shape, and the token its 8 bytes: the character
+            // n-grams read `length` bytes from `start`, which would otherwise run into the next
+            // word, or past the end into bytes never written.
+            if length > 8 {
+                output.bytes.removeSubrange((start + 8)...)
+                length = 8
+            }
         }
         let hash = output.bytes.withUnsafeBufferPointer { buffer in
             Hashing.fnv1a(UnsafeBufferPointer(rebasing: buffer[start...]))
