@@ -158,14 +158,19 @@ struct WALSyncerTests {
         #expect(!FileManager.default.fileExists(atPath: link + "-wal"))
     }
 
+    /// A store with `synchronous=FULL` in `dir` whose log syncs are `fake`'s.
+    private func makeStore(_ fake: FakeSync, in dir: TemporaryDirectory) throws -> Store {
+        var options = StoreOptions.testing(synchronous: .full)
+        options.syncLog = { fake.sync($0) }
+        return try Store(path: dir.storePath, options: options, logger: .silent)
+    }
+
     /// A disk that stops syncing, through the whole store: the write whose sync failed is answered
     /// with the error, every later one too (without being run), and the store says why.
     @Test func aStoreWhoseDiskFailsASyncRefusesEveryWriteFromThenOn() async throws {
         let dir = try TemporaryDirectory()
         let fake = FakeSync()
-        var options = StoreOptions.testing(synchronous: .full)
-        options.syncLog = { fake.sync($0) }
-        let store = try Store(path: dir.storePath, options: options, logger: .silent)
+        let store = try makeStore(fake, in: dir)
         defer { store.close() }
         let first = try await store.ingest(makeMessage("before"))
         #expect(store.writeFailure == nil)
@@ -185,9 +190,7 @@ struct WALSyncerTests {
     @Test func aStoreWithFullSyncAnswersOnlyAfterTheLogIsSynced() throws {
         let dir = try TemporaryDirectory()
         let fake = FakeSync()
-        var options = StoreOptions.testing(synchronous: .full)
-        options.syncLog = { fake.sync($0) }
-        let store = try Store(path: dir.storePath, options: options, logger: .silent)
+        let store = try makeStore(fake, in: dir)
         defer { store.close() }
 
         let answered = Completions<Result<IngestOutcome, StoreError>>()
