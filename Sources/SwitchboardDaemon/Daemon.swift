@@ -252,7 +252,8 @@ public final class Daemon: @unchecked Sendable {
         }
         return HTTPServer.Configuration(listeners: [listener], limits: httpLimits, maxConnections: limits.maxConnections,
                                         idleTimeout: limits.idleTimeout, requestReadTimeout: limits.readTimeout,
-                                        policy: policy, logger: logger.child("http"))
+                                        policy: policy, logger: logger.child("http"),
+                                        eventLoops: settings.eventLoops ?? HTTPServer.Configuration.defaultEventLoops)
     }
 
     private func ingestLimits(_ configuration: Configuration) -> LocalIngestEndpoint.Limits {

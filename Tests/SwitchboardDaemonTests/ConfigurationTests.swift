@@ -188,7 +188,7 @@ private let stubRegistry = AdapterRegistry(types: [
             "listeners.web.trusted_proxies[0]: \"10.0.0.0/33\" is not an IP address or range (an address like 10.0.0.5 or a range like 10.0.0.0/8 or fd00::/8)",
             "listeners.web.trusted_proxies[1]: \"proxy\" is not an IP address or range (an address like 10.0.0.5 or a range like 10.0.0.0/8 or fd00::/8)",
             "listeners.web.public_url: \"support.example.com\" is not an http(s) URL (the URL providers call, such as https://support.example.com, without query)",
-            "listeners.web.tls: unknown key (allowed keys: type, address, port, trusted_proxies, public_url, max_connections_per_client, connections_per_second_per_client)",
+            "listeners.web.tls: unknown key (allowed keys: type, address, port, trusted_proxies, public_url, max_connections_per_client, connections_per_second_per_client, event_loops)",
             "listeners.x.type: \"udp\" is not one of \"unix\", \"tcp\" (did you mean \"tcp\"?)",
         ])
     }
@@ -302,6 +302,25 @@ private let stubRegistry = AdapterRegistry(types: [
         #expect(issueLines("""
         {"version": 1, "listeners": {"web": {"type": "tcp", "port": 8080, "max_connections_per_client": 0}}}
         """).first?.hasPrefix("listeners.web.max_connections_per_client:") == true)
+    }
+
+    @Test func listenersTakeTheirNumberOfEventLoops() throws {
+        let configuration = try load("""
+        {"version": 1, "listeners": {"local": {"type": "unix", "event_loops": 1}, "web": {"type": "tcp", "port": 8080, "event_loops": 3},
+          "api": {"type": "tcp", "port": 8081}},
+         "adapters": {"local": {"type": "local"}}}
+        """).get()
+        #expect(configuration.listeners["local"]?.eventLoops == 1)
+        #expect(configuration.listeners["web"]?.eventLoops == 3)
+        #expect(configuration.listeners["api"]?.eventLoops == nil)
+        #expect(issueLines("""
+        {"version": 1, "listeners": {"local": {"type": "unix", "event_loops": 0}, "web": {"type": "tcp", "port": 8080, "event_loops": 65},
+          "api": {"type": "tcp", "port": 8081, "event_loops": "2"}}}
+        """) == [
+            "listeners.local.event_loops: must be between 1 and 64, found 0",
+            "listeners.web.event_loops: must be between 1 and 64, found 65",
+            "listeners.api.event_loops: expected a number, found a string (write the number without quotes)",
+        ])
     }
 
     @Test func classifierSectionIsReadAndChecked() throws {

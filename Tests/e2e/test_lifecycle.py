@@ -231,7 +231,8 @@ def test_sighup_valid_config_is_applied(daemon_factory):
     assert d.running()
 
 
-def _outbox_threads(d: h.Daemon) -> int:
+def _threads(d: h.Daemon, name: str) -> int:
+    """How many of the daemon's threads have a name that matches `name` (a regular expression)."""
     names = []
     for tid in os.listdir(f"/proc/{d.pid}/task"):
         try:
@@ -239,7 +240,40 @@ def _outbox_threads(d: h.Daemon) -> int:
                 names.append(f.read().strip())
         except FileNotFoundError:
             pass
-    return sum(1 for n in names if re.fullmatch(r"outbox-\d+", n))
+    return sum(1 for n in names if re.fullmatch(name, n))
+
+
+def _outbox_threads(d: h.Daemon) -> int:
+    return _threads(d, r"outbox-\d+")
+
+
+def test_event_loops_per_listener_and_on_reload(daemon_factory):
+    d = daemon_factory()
+    cfg = json.loads(json.dumps(d.config))
+    cfg["listeners"]["local"]["event_loops"] = 3
+    d.rewrite_config(cfg)
+    d.stop()
+    d.start()
+    assert _threads(d, r"http-loop-\d+") == 3
+    # Twelve keep-alive connections open at once (spread over the loops as they accept), each
+    # posting in turn: every one is answered.
+    clients = [h.Client(d.socket_path) for _ in range(12)]
+    try:
+        ids = {assert_ack(c.post("/v1/messages", message()))["id"] for _ in range(4) for c in clients}
+    finally:
+        for c in clients:
+            c.close()
+    assert len(ids) == 48
+
+    # A change rebinds the listener with the new number of loops; the old loops stop.
+    cfg["listeners"]["local"]["event_loops"] = 1
+    d.rewrite_config(cfg)
+    _reload(d)
+    deadline = time.monotonic() + 5
+    while _threads(d, r"http-loop(-\d+)?") != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _threads(d, r"http-loop(-\d+)?") == 1
+    assert_ack(d.post("/v1/messages", message()))
 
 
 def test_sighup_names_each_key_only_a_restart_applies(daemon_factory):

@@ -6,7 +6,7 @@ import SwitchboardCore
 ///
 ///     "listeners": {
 ///       "local": { "type": "unix", "path": "var/run/ingest.sock", "mode": "0660" },
-///       "web":   { "type": "tcp", "address": "127.0.0.1", "port": 8080,
+///       "web":   { "type": "tcp", "address": "127.0.0.1", "port": 8080, "event_loops": 2,
 ///                  "trusted_proxies": ["127.0.0.1"], "public_url": "https://support.example.com" }
 ///     }
 public enum ListenerSettings: Sendable, Hashable {
@@ -18,6 +18,24 @@ public enum ListenerSettings: Sendable, Hashable {
         case .unix: .unix
         case .tcp: .tcp
         }
+    }
+
+    /// The event loops (threads) serving this listener as configured; nil: the server's default
+    /// (one per CPU but one, at most four).
+    public var eventLoops: Int? {
+        switch self {
+        case .unix(let unix): unix.eventLoops
+        case .tcp(let tcp): tcp.eventLoops
+        }
+    }
+
+    /// The most `event_loops` a listener may have: more threads than this only take CPU from the
+    /// store's writer, which every acknowledgement waits for.
+    static let maxEventLoops = 64
+
+    /// `event_loops`, read the same way for every kind of listener.
+    static func readEventLoops(_ reader: ConfigReader) -> Int? {
+        reader.int("event_loops", in: 1...maxEventLoops)
     }
 
     /// `[a-z0-9][a-z0-9_-]{0,63}`, like adapter ids.
@@ -43,10 +61,13 @@ public struct UnixListenerSettings: Sendable, Hashable {
     public var path: String
     /// Permissions set on the socket file after binding.
     public var mode: UInt32
+    /// Event loops (threads) serving the socket; nil: the server's default.
+    public var eventLoops: Int?
 
-    public init(path: String, mode: UInt32 = 0o660) {
+    public init(path: String, mode: UInt32 = 0o660, eventLoops: Int? = nil) {
         self.path = path
         self.mode = mode
+        self.eventLoops = eventLoops
     }
 
     /// `$RUNTIME_DIRECTORY/ingest.sock` under systemd, else `var/run/ingest.sock` in the base directory.
@@ -62,6 +83,7 @@ public struct UnixListenerSettings: Sendable, Hashable {
         let before = reader.issueCount
         let written = reader.string("path")
         let mode = reader.fileMode("mode", default: 0o660)
+        let loops = ListenerSettings.readEventLoops(reader)
         reader.reportUnknownKeys()
         let path = written.map { context.resolve($0) } ?? defaultPath(context: context)
         if path.utf8.count > maxPathBytes {
@@ -69,7 +91,7 @@ public struct UnixListenerSettings: Sendable, Hashable {
                           hint: "choose a shorter path, or an absolute one", key: "path")
         }
         guard reader.issueCount == before else { return nil }
-        return UnixListenerSettings(path: path, mode: mode)
+        return UnixListenerSettings(path: path, mode: mode, eventLoops: loops)
     }
 }
 
@@ -88,15 +110,18 @@ public struct TCPListenerSettings: Sendable, Hashable {
     public var maxConnectionsPerClient: Int
     /// New connections per second one client address may open; nil = no rate limit.
     public var connectionsPerSecondPerClient: Int?
+    /// Event loops (threads) serving the port; nil: the server's default.
+    public var eventLoops: Int?
 
     public init(address: String = "127.0.0.1", port: Int, trustedProxies: [String] = [], publicURL: String? = nil,
-                maxConnectionsPerClient: Int = 64, connectionsPerSecondPerClient: Int? = nil) {
+                maxConnectionsPerClient: Int = 64, connectionsPerSecondPerClient: Int? = nil, eventLoops: Int? = nil) {
         self.address = address
         self.port = port
         self.trustedProxies = trustedProxies
         self.publicURL = publicURL
         self.maxConnectionsPerClient = maxConnectionsPerClient
         self.connectionsPerSecondPerClient = connectionsPerSecondPerClient
+        self.eventLoops = eventLoops
     }
 
     static func read(_ reader: ConfigReader) -> TCPListenerSettings? {
@@ -123,10 +148,11 @@ public struct TCPListenerSettings: Sendable, Hashable {
         }
         let perClient = reader.int("max_connections_per_client", default: 64, in: 1...100_000)
         let rate = reader.int("connections_per_second_per_client", in: 1...1_000_000)
+        let loops = ListenerSettings.readEventLoops(reader)
         reader.reportUnknownKeys()
         guard reader.issueCount == before, let port else { return nil }
         return TCPListenerSettings(address: address, port: port, trustedProxies: proxies, publicURL: publicURL,
-                                   maxConnectionsPerClient: perClient, connectionsPerSecondPerClient: rate)
+                                   maxConnectionsPerClient: perClient, connectionsPerSecondPerClient: rate, eventLoops: loops)
     }
 }
 
