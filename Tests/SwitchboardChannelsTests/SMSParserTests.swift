@@ -93,6 +93,88 @@ import SwitchboardCore
     }
 }
 
+/// The parser reads every parameter in one pass (`TwilioWebhookParser.Fields`): the first value
+/// of a name wins, as `FormParameters[name]` answers, and near-miss names are not read.
+@Suite struct SMSTwilioFieldsTests {
+    let parser = TwilioWebhookParser(adapterID: "tw", defaultRegion: "US")
+
+    @Test(arguments: [
+        ("To", TwilioWebhookParser.Fields.Slot.to), ("From", TwilioWebhookParser.Fields.Slot.from),
+        ("Body", TwilioWebhookParser.Fields.Slot.body), ("WaId", TwilioWebhookParser.Fields.Slot.waId),
+        ("SmsSid", TwilioWebhookParser.Fields.Slot.smsSid), ("NumMedia", TwilioWebhookParser.Fields.Slot.numMedia),
+        ("FromCity", TwilioWebhookParser.Fields.Slot.fromCity), ("SmsStatus", TwilioWebhookParser.Fields.Slot.smsStatus),
+        ("FromState", TwilioWebhookParser.Fields.Slot.fromState), ("ToCountry", TwilioWebhookParser.Fields.Slot.toCountry),
+        ("MessageSid", TwilioWebhookParser.Fields.Slot.messageSid), ("AccountSid", TwilioWebhookParser.Fields.Slot.accountSid),
+        ("OptOutType", TwilioWebhookParser.Fields.Slot.optOutType), ("ApiVersion", TwilioWebhookParser.Fields.Slot.apiVersion),
+        ("NumSegments", TwilioWebhookParser.Fields.Slot.numSegments), ("FromCountry", TwilioWebhookParser.Fields.Slot.fromCountry),
+        ("ProfileName", TwilioWebhookParser.Fields.Slot.profileName), ("SmsMessageSid", TwilioWebhookParser.Fields.Slot.smsMessageSid),
+        ("MessagingServiceSid", TwilioWebhookParser.Fields.Slot.messagingServiceSid),
+        ("MediaUrl0", TwilioWebhookParser.Fields.Slot.mediaURL), ("MediaUrl9", TwilioWebhookParser.Fields.Slot.mediaURL + 9),
+        ("MediaContentType0", TwilioWebhookParser.Fields.Slot.mediaContentType),
+        ("MediaContentType9", TwilioWebhookParser.Fields.Slot.mediaContentType + 9),
+    ] as [(String, Int)])
+    func namesHaveTheirSlot(_ name: String, _ slot: Int) {
+        #expect(TwilioWebhookParser.Fields.slot(name) == slot)
+    }
+
+    @Test(arguments: ["", "body", "BODY", "Body ", " Body", "Bod", "Body2", "to", "MediaUrl", "MediaUrl10", "MediaUrlX", "MediaUrl/",
+                      "MediaUrl:", "MediaContentType", "MediaContentType10", "MediaContentTypeA", "MessageSi", "MessageSidx",
+                      "FromZip", "ToCity", "ToState", "ToZip", "\u{212A}", "Bo\u{0}y", "Ｂody", "MessagingServiceSiD"])
+    func otherNamesAreNotRead(_ name: String) {
+        #expect(TwilioWebhookParser.Fields.slot(name) == nil)
+    }
+
+    @Test func firstValueOfARepeatedNameWins() throws {
+        let p = FormParameters([("Body", "first"), ("MessageSid", "SM1"), ("From", "+14155550123"), ("Body", "second"),
+                                ("From", "+14155550999"), ("MessageSid", "SM2"), ("AccountSid", "AC1"), ("AccountSid", "AC2")])
+        let m = try parser.parse(p, raw: []).get()
+        #expect(m.text == p["Body"])
+        #expect(m.externalID == "SM1")
+        #expect(m.sender.value == "+14155550123")
+        #expect(m.metadata["account_sid"] == "AC1")
+    }
+
+    @Test func anEmptyFirstMessageSidFallsBackToSmsMessageSid() throws {
+        // The first MessageSid is empty; a later non-empty one does not count (FormParameters["MessageSid"] is the first).
+        let p = FormParameters([("MessageSid", ""), ("SmsMessageSid", "SMa"), ("MessageSid", "SMb"), ("SmsSid", "SMc"), ("From", "+14155550123")])
+        #expect(try parser.parse(p, raw: []).get().externalID == "SMa")
+        let q = FormParameters([("MessageSid", ""), ("SmsMessageSid", ""), ("SmsSid", "SMc"), ("From", "+14155550123")])
+        #expect(try parser.parse(q, raw: []).get().externalID == "SMc")
+        let r = FormParameters([("MessageSid", ""), ("SmsMessageSid", ""), ("SmsSid", ""), ("SmsSid", "SMd"), ("From", "+14155550123")])
+        #expect(throws: SMSWebhookError(field: "MessageSid", message: "is missing")) { try parser.parse(r, raw: []).get() }
+    }
+
+    @Test func mediaUpToTheDeclaredCountAndTen() throws {
+        var pairs: [(String, String)] = [("MessageSid", "SM1"), ("From", "+14155550123"), ("NumMedia", "12")]
+        for i in 0..<12 { pairs.append(("MediaUrl\(i)", i == 3 ? "" : "https://m.example/\(i)")) }
+        pairs.append(("MediaContentType1", "image/png"))
+        pairs.append(("MediaContentType2", ""))
+        pairs.append(("MediaContentType1", "image/gif"))
+        let m = try parser.parse(FormParameters(pairs), raw: []).get()
+        #expect(m.attachments.map { $0.url ?? "" } == (0..<10).filter { $0 != 3 }.map { "https://m.example/\($0)" })
+        #expect(m.attachments[1].contentType == "image/png")
+        #expect(m.attachments[2].contentType == "application/octet-stream")
+        pairs[2].1 = "2"
+        #expect(try parser.parse(FormParameters(pairs), raw: []).get().attachments.count == 2)
+    }
+
+    @Test func longValuesAreCutToTwoHundredCharacters() throws {
+        let city = String(repeating: "é", count: 300)            // 600 bytes, 300 characters
+        let exact = String(repeating: "a", count: 200)
+        let flags = String(repeating: "🇩🇪", count: 150)          // 1,200 bytes, 150 characters
+        let decomposed = String(repeating: "e\u{301}", count: 150) // 450 bytes, 150 characters
+        let p = FormParameters([("MessageSid", "SM1"), ("From", "+14155550123"), ("FromCity", city), ("FromState", exact),
+                                ("ToCountry", flags), ("FromCountry", decomposed), ("ProfileName", exact + "b"), ("AccountSid", exact + "é")])
+        let m = try parser.parse(p, raw: []).get()
+        #expect(m.metadata["from_city"] == String(repeating: "é", count: 200))
+        #expect(m.metadata["from_state"] == exact)
+        #expect(m.metadata["to_country"] == flags)
+        #expect(Array(m.metadata["from_country"]!.utf8) == Array(decomposed.utf8))
+        #expect(m.senderName == exact)
+        #expect(m.metadata["account_sid"] == exact)
+    }
+}
+
 @Suite struct SMSVonageParserTests {
     @Test func mapsAMessage() throws {
         let p = FormParameters([("msisdn", "447700900123"), ("to", "447700900000"), ("messageId", "0A0000001"), ("text", "Hello"),
