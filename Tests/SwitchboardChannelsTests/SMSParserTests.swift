@@ -23,6 +23,33 @@ import SwitchboardCore
         #expect(FormParameters(encoded: p.encoded) == p)
     }
 
+    /// The pairs as the decoder made them before it scanned each segment once: split at `&`,
+    /// then at the first `=`, each part decoded with `+` as space and `%XX` escapes.
+    static func referencePairs(_ text: String) -> [FormParameters.Pair] {
+        text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { segment in
+            let eq = segment.firstIndex(of: UInt8(ascii: "="))
+            let name = FormParameters.decode(Array(segment[..<(eq ?? segment.endIndex)]))
+            let value = eq.map { FormParameters.decode(Array(segment[segment.index(after: $0)...])) } ?? ""
+            return FormParameters.Pair(name: name, value: value)
+        }
+    }
+
+    @Test(arguments: [
+        "", "&", "&&&", "=", "==", "a", "a=", "=b", "a=b=c", "a==b", "a=b&&c=d&", "&a=b", "+=+", "a+b=c+d", "%41%42=%43",
+        "%=%", "%%=%%", "a%=b%", "a%2=b%2", "a%2g=b%g2", "%zz=%zz", "%E2%9C%93=%e2%9c%93", "%FF=%C3", "%C3%A9=%C3%28",
+        "n%26m=v%3Dw", "n=v%26w=x", "Body=Grüße+aus+Köln", "Body=\u{FFFD}", "%2B1+415=%2b1%20415", "x=1&x=2&x=1",
+        "ToCountry=US&ToState=CA&SmsMessageSid=SM1&NumMedia=0&Body=Hi%2C+where+is+my+order+48213%3F&From=%2B12000007919",
+    ])
+    func decodesAsTheReference(_ text: String) {
+        #expect(FormParameters(encoded: text).pairs == Self.referencePairs(text))
+        #expect(FormParameters(encoded: Array(text.utf8)[...]).pairs == Self.referencePairs(text))
+    }
+
+    @Test func invalidUTF8IsReplacedPerPart() {
+        let p = FormParameters(encoded: [0x61, 0xFF, 0x3D, 0xC3, 0x26, 0x62, 0x3D, 0x25, 0x46, 0x46, 0x2B])
+        #expect(p.pairs == [FormParameters.Pair(name: "a\u{FFFD}", value: "\u{FFFD}"), FormParameters.Pair(name: "b", value: "\u{FFFD} ")])
+    }
+
     @Test func truncatedEscapesDoNotCrash() {
         for text in ["%", "%2", "a=%", "a=%4", "=", "&", "==&=="] {
             _ = FormParameters(encoded: text)
