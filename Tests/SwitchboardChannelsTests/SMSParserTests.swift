@@ -23,6 +23,33 @@ import SwitchboardCore
         #expect(FormParameters(encoded: p.encoded) == p)
     }
 
+    /// The pairs as the decoder made them before it scanned each segment once: split at `&`,
+    /// then at the first `=`, each part decoded with `+` as space and `%XX` escapes.
+    static func referencePairs(_ text: String) -> [FormParameters.Pair] {
+        text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { segment in
+            let eq = segment.firstIndex(of: UInt8(ascii: "="))
+            let name = FormParameters.decode(Array(segment[..<(eq ?? segment.endIndex)]))
+            let value = eq.map { FormParameters.decode(Array(segment[segment.index(after: $0)...])) } ?? ""
+            return FormParameters.Pair(name: name, value: value)
+        }
+    }
+
+    @Test(arguments: [
+        "", "&", "&&&", "=", "==", "a", "a=", "=b", "a=b=c", "a==b", "a=b&&c=d&", "&a=b", "+=+", "a+b=c+d", "%41%42=%43",
+        "%=%", "%%=%%", "a%=b%", "a%2=b%2", "a%2g=b%g2", "%zz=%zz", "%E2%9C%93=%e2%9c%93", "%FF=%C3", "%C3%A9=%C3%28",
+        "n%26m=v%3Dw", "n=v%26w=x", "Body=Grüße+aus+Köln", "Body=\u{FFFD}", "%2B1+415=%2b1%20415", "x=1&x=2&x=1",
+        "ToCountry=US&ToState=CA&SmsMessageSid=SM1&NumMedia=0&Body=Hi%2C+where+is+my+order+48213%3F&From=%2B12000007919",
+    ])
+    func decodesAsTheReference(_ text: String) {
+        #expect(FormParameters(encoded: text).pairs == Self.referencePairs(text))
+        #expect(FormParameters(encoded: Array(text.utf8)[...]).pairs == Self.referencePairs(text))
+    }
+
+    @Test func invalidUTF8IsReplacedPerPart() {
+        let p = FormParameters(encoded: [0x61, 0xFF, 0x3D, 0xC3, 0x26, 0x62, 0x3D, 0x25, 0x46, 0x46, 0x2B])
+        #expect(p.pairs == [FormParameters.Pair(name: "a\u{FFFD}", value: "\u{FFFD}"), FormParameters.Pair(name: "b", value: "\u{FFFD} ")])
+    }
+
     @Test func truncatedEscapesDoNotCrash() {
         for text in ["%", "%2", "a=%", "a=%4", "=", "&", "==&=="] {
             _ = FormParameters(encoded: text)
@@ -90,6 +117,88 @@ import SwitchboardCore
         #expect(parser.parse(FormParameters([("From", "+1")]), raw: []) == .failure(SMSWebhookError(field: "MessageSid", message: "is missing")))
         #expect(parser.parse(FormParameters([("MessageSid", "SM1")]), raw: []) == .failure(SMSWebhookError(field: "From", message: "is missing")))
         #expect(parser.parse(FormParameters([("MessageSid", "SM 1"), ("From", "+1")]), raw: []) == .failure(SMSWebhookError(field: "MessageSid", message: "is not a Twilio message id")))
+    }
+}
+
+/// The parser reads every parameter in one pass (`TwilioWebhookParser.Fields`): the first value
+/// of a name wins, as `FormParameters[name]` answers, and near-miss names are not read.
+@Suite struct SMSTwilioFieldsTests {
+    let parser = TwilioWebhookParser(adapterID: "tw", defaultRegion: "US")
+
+    @Test(arguments: [
+        ("To", TwilioWebhookParser.Fields.Slot.to), ("From", TwilioWebhookParser.Fields.Slot.from),
+        ("Body", TwilioWebhookParser.Fields.Slot.body), ("WaId", TwilioWebhookParser.Fields.Slot.waId),
+        ("SmsSid", TwilioWebhookParser.Fields.Slot.smsSid), ("NumMedia", TwilioWebhookParser.Fields.Slot.numMedia),
+        ("FromCity", TwilioWebhookParser.Fields.Slot.fromCity), ("SmsStatus", TwilioWebhookParser.Fields.Slot.smsStatus),
+        ("FromState", TwilioWebhookParser.Fields.Slot.fromState), ("ToCountry", TwilioWebhookParser.Fields.Slot.toCountry),
+        ("MessageSid", TwilioWebhookParser.Fields.Slot.messageSid), ("AccountSid", TwilioWebhookParser.Fields.Slot.accountSid),
+        ("OptOutType", TwilioWebhookParser.Fields.Slot.optOutType), ("ApiVersion", TwilioWebhookParser.Fields.Slot.apiVersion),
+        ("NumSegments", TwilioWebhookParser.Fields.Slot.numSegments), ("FromCountry", TwilioWebhookParser.Fields.Slot.fromCountry),
+        ("ProfileName", TwilioWebhookParser.Fields.Slot.profileName), ("SmsMessageSid", TwilioWebhookParser.Fields.Slot.smsMessageSid),
+        ("MessagingServiceSid", TwilioWebhookParser.Fields.Slot.messagingServiceSid),
+        ("MediaUrl0", TwilioWebhookParser.Fields.Slot.mediaURL), ("MediaUrl9", TwilioWebhookParser.Fields.Slot.mediaURL + 9),
+        ("MediaContentType0", TwilioWebhookParser.Fields.Slot.mediaContentType),
+        ("MediaContentType9", TwilioWebhookParser.Fields.Slot.mediaContentType + 9),
+    ] as [(String, Int)])
+    func namesHaveTheirSlot(_ name: String, _ slot: Int) {
+        #expect(TwilioWebhookParser.Fields.slot(name) == slot)
+    }
+
+    @Test(arguments: ["", "body", "BODY", "Body ", " Body", "Bod", "Body2", "to", "MediaUrl", "MediaUrl10", "MediaUrlX", "MediaUrl/",
+                      "MediaUrl:", "MediaContentType", "MediaContentType10", "MediaContentTypeA", "MessageSi", "MessageSidx",
+                      "FromZip", "ToCity", "ToState", "ToZip", "\u{212A}", "Bo\u{0}y", "Ｂody", "MessagingServiceSiD"])
+    func otherNamesAreNotRead(_ name: String) {
+        #expect(TwilioWebhookParser.Fields.slot(name) == nil)
+    }
+
+    @Test func firstValueOfARepeatedNameWins() throws {
+        let p = FormParameters([("Body", "first"), ("MessageSid", "SM1"), ("From", "+14155550123"), ("Body", "second"),
+                                ("From", "+14155550999"), ("MessageSid", "SM2"), ("AccountSid", "AC1"), ("AccountSid", "AC2")])
+        let m = try parser.parse(p, raw: []).get()
+        #expect(m.text == p["Body"])
+        #expect(m.externalID == "SM1")
+        #expect(m.sender.value == "+14155550123")
+        #expect(m.metadata["account_sid"] == "AC1")
+    }
+
+    @Test func anEmptyFirstMessageSidFallsBackToSmsMessageSid() throws {
+        // The first MessageSid is empty; a later non-empty one does not count (FormParameters["MessageSid"] is the first).
+        let p = FormParameters([("MessageSid", ""), ("SmsMessageSid", "SMa"), ("MessageSid", "SMb"), ("SmsSid", "SMc"), ("From", "+14155550123")])
+        #expect(try parser.parse(p, raw: []).get().externalID == "SMa")
+        let q = FormParameters([("MessageSid", ""), ("SmsMessageSid", ""), ("SmsSid", "SMc"), ("From", "+14155550123")])
+        #expect(try parser.parse(q, raw: []).get().externalID == "SMc")
+        let r = FormParameters([("MessageSid", ""), ("SmsMessageSid", ""), ("SmsSid", ""), ("SmsSid", "SMd"), ("From", "+14155550123")])
+        #expect(throws: SMSWebhookError(field: "MessageSid", message: "is missing")) { try parser.parse(r, raw: []).get() }
+    }
+
+    @Test func mediaUpToTheDeclaredCountAndTen() throws {
+        var pairs: [(String, String)] = [("MessageSid", "SM1"), ("From", "+14155550123"), ("NumMedia", "12")]
+        for i in 0..<12 { pairs.append(("MediaUrl\(i)", i == 3 ? "" : "https://m.example/\(i)")) }
+        pairs.append(("MediaContentType1", "image/png"))
+        pairs.append(("MediaContentType2", ""))
+        pairs.append(("MediaContentType1", "image/gif"))
+        let m = try parser.parse(FormParameters(pairs), raw: []).get()
+        #expect(m.attachments.map { $0.url ?? "" } == (0..<10).filter { $0 != 3 }.map { "https://m.example/\($0)" })
+        #expect(m.attachments[1].contentType == "image/png")
+        #expect(m.attachments[2].contentType == "application/octet-stream")
+        pairs[2].1 = "2"
+        #expect(try parser.parse(FormParameters(pairs), raw: []).get().attachments.count == 2)
+    }
+
+    @Test func longValuesAreCutToTwoHundredCharacters() throws {
+        let city = String(repeating: "é", count: 300)            // 600 bytes, 300 characters
+        let exact = String(repeating: "a", count: 200)
+        let flags = String(repeating: "🇩🇪", count: 150)          // 1,200 bytes, 150 characters
+        let decomposed = String(repeating: "e\u{301}", count: 150) // 450 bytes, 150 characters
+        let p = FormParameters([("MessageSid", "SM1"), ("From", "+14155550123"), ("FromCity", city), ("FromState", exact),
+                                ("ToCountry", flags), ("FromCountry", decomposed), ("ProfileName", exact + "b"), ("AccountSid", exact + "é")])
+        let m = try parser.parse(p, raw: []).get()
+        #expect(m.metadata["from_city"] == String(repeating: "é", count: 200))
+        #expect(m.metadata["from_state"] == exact)
+        #expect(m.metadata["to_country"] == flags)
+        #expect(Array(m.metadata["from_country"]!.utf8) == Array(decomposed.utf8))
+        #expect(m.senderName == exact)
+        #expect(m.metadata["account_sid"] == exact)
     }
 }
 

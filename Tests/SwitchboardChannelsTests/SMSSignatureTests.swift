@@ -109,6 +109,67 @@ import Testing
         #expect(TwilioSignature.signature(url: "https://x.example/sms", parameters: params, key: key) == expected)
     }
 
+    /// The parameter string as it was built before it was sorted through 8-byte name keys: each
+    /// pair's bytes as arrays, sorted by (name, value) bytes, repeats dropped.
+    static func referenceParameterString(_ parameters: FormParameters) -> [UInt8] {
+        var pairs = parameters.pairs.map { (name: Array($0.name.utf8), value: Array($0.value.utf8)) }
+        pairs.sort { a, b in a.name == b.name ? a.value.lexicographicallyPrecedes(b.value) : a.name.lexicographicallyPrecedes(b.name) }
+        var out: [UInt8] = []
+        var previous: (name: [UInt8], value: [UInt8])?
+        for pair in pairs {
+            if let previous, previous.name == pair.name, previous.value == pair.value { continue }
+            out += pair.name + pair.value
+            previous = pair
+        }
+        return out
+    }
+
+    @Test(arguments: [
+        // Names that share their first eight bytes, are prefixes of each other, or hold NUL bytes.
+        [("MessagingServiceSid", "MG1"), ("MessageSid", "SM1"), ("Messages", ""), ("Message", "x"), ("MessagingService", "y")],
+        [("AB\u{0}", "1"), ("AB", "2"), ("AB\u{0}\u{0}", "3"), ("AB\u{0}C", "4"), ("ABCDEFGH", "5"), ("ABCDEFGH\u{0}", "6"), ("ABCDEFGHI", "7")],
+        // Non-ASCII names and values: byte order (code point order), not String order.
+        [("é", "1"), ("e\u{301}", "2"), ("z", "3"), ("Ünïcödé", "4"), ("日本", "5"), ("😀", "6"), ("\u{FFFD}", "7"), ("\u{7F}", "8"), ("", "9")],
+        // Canonically equivalent but different bytes are different pairs; equal bytes repeat.
+        [("X", "é"), ("X", "e\u{301}"), ("X", "é"), ("é", "a"), ("e\u{301}", "a"), ("é", "a")],
+        // Repeated names with values in every order, empty names and values.
+        [("Media", "b"), ("Media", "a"), ("Media", "b"), ("Media", ""), ("", ""), ("", "v"), ("", ""), ("Media", "ab")],
+        [],
+    ] as [[(String, String)]])
+    func parameterStringMatchesByteOrderReference(_ pairs: [(String, String)]) {
+        for rotation in 0..<max(pairs.count, 1) {
+            let rotated = Array(pairs[rotation...] + pairs[..<rotation])
+            for order in [rotated, rotated.reversed()] {
+                let params = FormParameters(order)
+                #expect(TwilioSignature.parameterString(params) == Self.referenceParameterString(params))
+            }
+        }
+    }
+
+    @Test func parameterStringOfTheBenchmarkWebhook() {
+        let params = FormParameters([("ToCountry", "US"), ("ToState", "CA"), ("SmsMessageSid", "SM1"), ("NumMedia", "0"),
+                                     ("ToCity", "SAN FRANCISCO"), ("FromZip", "94105"), ("SmsSid", "SM1"), ("FromState", "CA"),
+                                     ("SmsStatus", "received"), ("FromCity", "SAN FRANCISCO"), ("Body", "ok thanks!!"),
+                                     ("FromCountry", "US"), ("To", "+14155550100"), ("MessagingServiceSid", "MG0"),
+                                     ("ToZip", "94105"), ("NumSegments", "1"), ("MessageSid", "SM1"), ("AccountSid", "AC1"),
+                                     ("From", "+12000007919"), ("ApiVersion", "2010-04-01")])
+        let expected = "AccountSidAC1ApiVersion2010-04-01Bodyok thanks!!From+12000007919FromCitySAN FRANCISCOFromCountryUS"
+            + "FromStateCAFromZip94105MessageSidSM1MessagingServiceSidMG0NumMedia0NumSegments1SmsMessageSidSM1SmsSidSM1"
+            + "SmsStatusreceivedTo+14155550100ToCitySAN FRANCISCOToCountryUSToStateCAToZip94105"
+        #expect(TwilioSignature.parameterString(params) == Array(expected.utf8))
+    }
+
+    @Test func portVariantIsSignedWithTheSameParameters() {
+        let params = FormParameters([("Body", "hi"), ("From", "+14155550123")])
+        let key = Array("12345".utf8)
+        let signedWithPort = TwilioSignature.signature(url: "https://x.example:443/sms", parameters: params, key: key)
+        #expect(validator.validate(url: "https://x.example/sms", payload: .form(params), signature: signedWithPort) == .success(()))
+        let signedWithout = TwilioSignature.signature(url: "http://x.example/sms", parameters: params, key: key)
+        #expect(validator.validate(url: "http://x.example:80/sms", payload: .form(params), signature: signedWithout) == .success(()))
+        #expect(validator.validate(url: "http://x.example:8080/sms", payload: .form(params), signature: signedWithout) == .success(()))
+        #expect(validator.validate(url: "http://x.example:8080/smsx", payload: .form(params), signature: signedWithout) == .failure(.mismatch))
+    }
+
     @Test func jsonBodyCoveredByBodySHA256() {
         let body = Array(#"{"property": "value", "boolean": true}"#.utf8)
         let url = "https://mycompany.com/myapp.php?bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"

@@ -23,23 +23,47 @@ public struct FormParameters: Sendable, Hashable, Sequence {
     /// Parses an encoded body or query. Empty segments (`a=1&&b=2`) are skipped, a segment
     /// without `=` is a name with an empty value.
     public init(encoded bytes: some Collection<UInt8>) {
-        var pairs: [Pair] = []
         let array = Array(bytes)
+        pairs = array.withUnsafeBufferPointer(Self.decodePairs)
+    }
+
+    /// One pass over each segment finds its `=` and whether its name or value holds an escape
+    /// (`%` or `+`); a part without one becomes its `String` directly.
+    private static func decodePairs(_ bytes: UnsafeBufferPointer<UInt8>) -> [Pair] {
+        var segments = 1
+        for b in bytes where b == UInt8(ascii: "&") { segments += 1 }
+        var pairs: [Pair] = []
+        pairs.reserveCapacity(segments)
         var start = 0
-        let end = array.count
+        let end = bytes.count
         while start < end {
             var stop = start
-            while stop < end && array[stop] != UInt8(ascii: "&") { stop += 1 }
+            var eq = -1
+            var nameEscaped = false, valueEscaped = false
+            while stop < end {
+                let b = bytes[stop]
+                if b == UInt8(ascii: "&") { break }
+                if b == UInt8(ascii: "=") {
+                    if eq < 0 { eq = stop }
+                } else if b == UInt8(ascii: "%") || b == UInt8(ascii: "+") {
+                    if eq < 0 { nameEscaped = true } else { valueEscaped = true }
+                }
+                stop += 1
+            }
             if stop > start {
-                var eq = start
-                while eq < stop && array[eq] != UInt8(ascii: "=") { eq += 1 }
-                let name = Self.decode(array[start..<eq])
-                let value = eq < stop ? Self.decode(array[(eq + 1)..<stop]) : ""
+                let nameEnd = eq < 0 ? stop : eq
+                let name = decode(bytes, start, nameEnd, escaped: nameEscaped)
+                let value = eq < 0 ? "" : decode(bytes, eq + 1, stop, escaped: valueEscaped)
                 pairs.append(Pair(name: name, value: value))
             }
             start = stop + 1
         }
-        self.pairs = pairs
+        return pairs
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, escaped: Bool) -> String {
+        let part = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        return escaped ? decode(part) : String(decoding: part, as: UTF8.self)
     }
 
     public init(encoded text: String) { self.init(encoded: Array(text.utf8)) }
@@ -66,13 +90,8 @@ public struct FormParameters: Sendable, Hashable, Sequence {
         pairs.map { Self.encode($0.name) + "=" + Self.encode($0.value) }.joined(separator: "&")
     }
 
-    static func decode(_ slice: ArraySlice<UInt8>) -> String {
-        var needsWork = false
-        for b in slice where b == UInt8(ascii: "%") || b == UInt8(ascii: "+") {
-            needsWork = true
-            break
-        }
-        if !needsWork { return String(decoding: slice, as: UTF8.self) }
+    /// `+` as a space and `%XX` escapes decoded; a `%` without two hex digits stays as it is.
+    static func decode<Bytes: RandomAccessCollection>(_ slice: Bytes) -> String where Bytes.Element == UInt8, Bytes.Index == Int {
         var out: [UInt8] = []
         out.reserveCapacity(slice.count)
         var i = slice.startIndex

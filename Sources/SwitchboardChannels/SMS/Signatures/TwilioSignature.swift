@@ -84,34 +84,76 @@ public struct TwilioSignature: Sendable {
     /// The signature Twilio would send for `url` and `parameters`.
     public static func signature(url: String, parameters: FormParameters, key: [UInt8],
                                  algorithm: DigestAlgorithm = .sha1) -> String {
-        DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: signedBytes(url: url, suffix: parameterString(parameters))))
+        var message = Array(url.utf8)
+        appendParameterString(parameters, to: &message)
+        return DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: message))
     }
 
     /// Σ name + value over names sorted by code point, each name's distinct values sorted.
     public static func parameterString(_ parameters: FormParameters) -> [UInt8] {
-        guard !parameters.isEmpty else { return [] }
-        // Sorting the pairs by (name, value) bytes and dropping repeats is the same as sorting the
-        // names and, under each, its distinct values.
-        var pairs = parameters.pairs.map { (name: Array($0.name.utf8), value: Array($0.value.utf8)) }
-        pairs.sort { a, b in
-            a.name == b.name ? a.value.lexicographicallyPrecedes(b.value) : a.name.lexicographicallyPrecedes(b.name)
-        }
         var out: [UInt8] = []
-        out.reserveCapacity(pairs.reduce(0) { $0 + $1.name.count + $1.value.count })
-        var previous: (name: [UInt8], value: [UInt8])?
-        for pair in pairs {
-            if let previous, previous.name == pair.name, previous.value == pair.value { continue }
-            out += pair.name
-            out += pair.value
-            previous = pair
-        }
+        appendParameterString(parameters, to: &out)
         return out
     }
 
-    private static func signedBytes(url: String, suffix: [UInt8]) -> [UInt8] {
-        var bytes = Array(url.utf8)
-        bytes += suffix
-        return bytes
+    /// Appends `parameterString(parameters)` to `out`. Sorting the pairs by (name, value) bytes
+    /// and dropping repeats is the same as sorting the names and, under each, its distinct values.
+    /// Each string's bytes are read once, into one buffer; the pairs are sorted as ranges of it,
+    /// keyed by the first eight bytes of the name (Twilio's names differ there), so most
+    /// comparisons are one integer comparison. Equal keys compare the whole name, then the value,
+    /// byte by byte (never `String` order, which is Unicode's).
+    static func appendParameterString(_ parameters: FormParameters, to out: inout [UInt8]) {
+        let pairs = parameters.pairs
+        guard !pairs.isEmpty else { return }
+        var bytes: [UInt8] = []
+        var order: [SortedPair] = []
+        order.reserveCapacity(pairs.count)
+        for pair in pairs {
+            var name = pair.name, value = pair.value
+            let start = bytes.count
+            name.withUTF8 { bytes.append(contentsOf: $0) }
+            let nameEnd = bytes.count
+            value.withUTF8 { bytes.append(contentsOf: $0) }
+            var key: UInt64 = 0
+            for index in start..<(start + 8) { key = key << 8 | (index < nameEnd ? UInt64(bytes[index]) : 0) }
+            order.append(SortedPair(key: key, start: start, nameEnd: nameEnd, end: bytes.count))
+        }
+        bytes.withUnsafeBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            func compare(_ a: SortedPair, _ b: SortedPair) -> Int {
+                if a.key != b.key { return a.key < b.key ? -1 : 1 }
+                let names = compareBytes(base, a.start, a.nameEnd, b.start, b.nameEnd)
+                return names != 0 ? names : compareBytes(base, a.nameEnd, a.end, b.nameEnd, b.end)
+            }
+            order.sort { compare($0, $1) < 0 }
+            out.reserveCapacity(out.count + buffer.count)
+            var previous: SortedPair?
+            for pair in order {
+                if let previous, compare(previous, pair) == 0 { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pair.start..<pair.end]))
+                previous = pair
+            }
+        }
+    }
+
+    /// One pair's name and value as ranges of the buffer `appendParameterString` reads them into.
+    private struct SortedPair {
+        /// The name's first eight bytes, big-endian, zero-padded: ordering by it agrees with byte
+        /// order wherever two keys differ.
+        var key: UInt64
+        var start: Int
+        var nameEnd: Int
+        var end: Int
+    }
+
+    /// Negative, zero or positive as the bytes `a..<aEnd` sort before, with, or after `b..<bEnd`.
+    private static func compareBytes(_ base: UnsafePointer<UInt8>, _ a: Int, _ aEnd: Int, _ b: Int, _ bEnd: Int) -> Int {
+        let common = min(aEnd - a, bEnd - b)
+        if common > 0 {
+            let c = memcmp(base + a, base + b, common)
+            if c != 0 { return Int(c) }
+        }
+        return (aEnd - a) - (bEnd - b)
     }
 
     /// Python sorts strings by code point; UTF-8 byte order is the same order.
@@ -175,10 +217,13 @@ public struct TwilioSignature: Sendable {
             if let sharedKeyID, parsed.key != sharedKeyID { return .failure(.unknownSharedKey) }
             key = sharedKey
         }
-        var suffix: [UInt8] = []
+        // The signed bytes: the URL, then the parameters; the URL is swapped for the other form
+        // in place if the first does not match.
+        var message = Array(url.utf8)
+        let urlLength = message.count
         switch payload {
         case .form(let parameters):
-            suffix = Self.parameterString(parameters)
+            Self.appendParameterString(parameters, to: &message)
         case .body(let body):
             guard let expected = Self.queryValue(url, "bodySHA256") else { return .failure(.bodyNotCovered) }
             let actual = DigestText.hex(HMAC.digest(.sha256, body))
@@ -187,15 +232,18 @@ public struct TwilioSignature: Sendable {
             break
         }
         let given = Array(ASCIIText.trimmed(signature).utf8)
-        func matches(_ candidate: String) -> Bool {
-            let computed = DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: Self.signedBytes(url: candidate, suffix: suffix)))
+        func matches(_ message: [UInt8]) -> Bool {
+            let computed = DigestText.base64(HMAC.authenticationCode(algorithm, key: key, message: message))
             return HMAC.constantTimeEquals(Array(computed.utf8), given)
         }
         // The URL as received first (it is one of the two forms the SDK tries), then the other.
-        if matches(url) { return .success(()) }
+        if matches(message) { return .success(()) }
         let variants = Self.urlVariants(url)
         let other = variants.withPort == url ? variants.withoutPort : variants.withPort
-        if other != url, matches(other) { return .success(()) }
+        if other != url {
+            message.replaceSubrange(0..<urlLength, with: other.utf8)
+            if matches(message) { return .success(()) }
+        }
         return .failure(.mismatch)
     }
 

@@ -113,10 +113,10 @@ public final class TwilioAdapter: ChannelAdapter {
                 return endpoint.rejectMalformed("Content-Type must be application/x-www-form-urlencoded or application/json", responder: responder)
             }
         }
-        let sid = parameters["MessageSid"] ?? parameters["SmsMessageSid"]
         switch validator.validate(url: url, payload: payload, signature: request.headers[TwilioSignature.header],
                                   settings: request.headers[TwilioSignature.settingsHeader]) {
         case .failure(let failure):
+            let sid = parameters["MessageSid"] ?? parameters["SmsMessageSid"]
             return endpoint.rejectSignature(request, code: failure.code, reason: failure.description, externalID: sid, responder: responder)
         case .success:
             break

@@ -13,11 +13,12 @@ public struct TwilioWebhookParser: Sendable {
     public var defaultRegion: String?
 
     /// Twilio parameters worth keeping with the message (ids and routing facts, no secrets).
-    static let keptParameters: [(String, String)] = [
-        ("AccountSid", "account_sid"), ("MessagingServiceSid", "messaging_service_sid"),
-        ("NumSegments", "num_segments"), ("NumMedia", "num_media"), ("SmsStatus", "sms_status"),
-        ("FromCountry", "from_country"), ("FromCity", "from_city"), ("FromState", "from_state"),
-        ("ToCountry", "to_country"), ("OptOutType", "opt_out_type"), ("WaId", "wa_id"), ("ApiVersion", "api_version"),
+    static let keptParameters: [(slot: Int, key: String)] = [
+        (Fields.Slot.accountSid, "account_sid"), (Fields.Slot.messagingServiceSid, "messaging_service_sid"),
+        (Fields.Slot.numSegments, "num_segments"), (Fields.Slot.numMedia, "num_media"), (Fields.Slot.smsStatus, "sms_status"),
+        (Fields.Slot.fromCountry, "from_country"), (Fields.Slot.fromCity, "from_city"), (Fields.Slot.fromState, "from_state"),
+        (Fields.Slot.toCountry, "to_country"), (Fields.Slot.optOutType, "opt_out_type"), (Fields.Slot.waId, "wa_id"),
+        (Fields.Slot.apiVersion, "api_version"),
     ]
     static let maxMedia = 10
 
@@ -27,44 +28,52 @@ public struct TwilioWebhookParser: Sendable {
     }
 
     public func parse(_ parameters: FormParameters, raw: [UInt8]) -> Result<InboundMessage, SMSWebhookError> {
-        guard let sid = [parameters["MessageSid"], parameters["SmsMessageSid"], parameters["SmsSid"]]
-            .compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
+        let fields = Fields(parameters)
+        let sid: String
+        if let value = fields[Fields.Slot.messageSid], !value.isEmpty {
+            sid = value
+        } else if let value = fields[Fields.Slot.smsMessageSid], !value.isEmpty {
+            sid = value
+        } else if let value = fields[Fields.Slot.smsSid], !value.isEmpty {
+            sid = value
+        } else {
             return .failure(SMSWebhookError(field: "MessageSid", message: "is missing"))
         }
         guard sid.utf8.count <= 64, !ASCIIText.hasSpaceOrControl(sid) else {
             return .failure(SMSWebhookError(field: "MessageSid", message: "is not a Twilio message id"))
         }
-        guard let from = parameters["From"], !from.isEmpty else {
+        guard let from = fields[Fields.Slot.from], !from.isEmpty else {
             return .failure(SMSWebhookError(field: "From", message: "is missing"))
         }
-        var metadata: [String: String] = ["provider": "twilio"]
+        var metadata = [String: String](minimumCapacity: Self.keptParameters.count + 3)
+        metadata["provider"] = "twilio"
         let (fromNumber, fromPrefix) = Self.splitChannelPrefix(from)
         if let fromPrefix { metadata["address_prefix"] = fromPrefix }
         let sender = PhoneNumber.senderIdentity(fromNumber, defaultRegion: defaultRegion)
         var recipient: String?
-        if let to = parameters["To"], !to.isEmpty {
+        if let to = fields[Fields.Slot.to], !to.isEmpty {
             let (toNumber, _) = Self.splitChannelPrefix(to)
             recipient = (try? PhoneNumber.e164(toNumber, defaultRegion: defaultRegion).get()) ?? toNumber
         }
-        for (name, key) in Self.keptParameters {
-            if let value = parameters[name], !value.isEmpty { metadata[key] = String(value.prefix(200)) }
+        for (slot, key) in Self.keptParameters {
+            if let value = fields[slot], !value.isEmpty { metadata[key] = Self.prefix(value, 200) }
         }
-        let text = parameters["Body"] ?? ""
+        let text = fields[Fields.Slot.body] ?? ""
 
         var attachments: [Attachment] = []
-        let declared = Int(parameters["NumMedia"] ?? "") ?? 0
+        let declared = Int(fields[Fields.Slot.numMedia] ?? "") ?? 0
         for i in 0..<min(max(declared, 0), Self.maxMedia) {
-            guard let url = parameters["MediaUrl\(i)"], !url.isEmpty else { continue }
-            let type = parameters["MediaContentType\(i)"].flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream"
+            guard let url = fields[Fields.Slot.mediaURL + i], !url.isEmpty else { continue }
+            let type = fields[Fields.Slot.mediaContentType + i].flatMap { $0.isEmpty ? nil : $0 } ?? "application/octet-stream"
             attachments.append(Attachment(name: nil, contentType: type, size: 0, url: url))
         }
 
         var attributes: [String: String] = [:]
-        if let keyword = SMSKeyword.fromOptOutType(parameters["OptOutType"]) ?? SMSKeyword.detect(text) {
+        if let keyword = SMSKeyword.fromOptOutType(fields[Fields.Slot.optOutType]) ?? SMSKeyword.detect(text) {
             metadata["sms_keyword"] = keyword.rawValue
             attributes = keyword.contactAttributes
         }
-        let profileName = parameters["ProfileName"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        let profileName = fields[Fields.Slot.profileName].flatMap { $0.isEmpty ? nil : Self.prefix($0, 200) }
         return .success(InboundMessage(channel: .sms, adapterID: adapterID, externalID: sid, sender: sender,
                                        senderName: profileName, recipient: recipient, text: text,
                                        attachments: attachments, contactAttributes: attributes,
