@@ -86,9 +86,14 @@ JSON
   SMS_REQUESTS_FILE="$dir/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "$url" | tee "$dir/wrk.txt"
   after=$(stored "$dir/sms.db")
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
+  # What the resident memory is made of at the end: the heap and SQLite's page caches
+  # (anonymous), and file pages mapped in (the binary, its libraries, and the database pages the
+  # writer read through SQLite's mmap_size window of 256 MiB, which grows with the database).
+  anon=$(awk '/RssAnon/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
+  file=$(awk '/RssFile/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
   kill "$daemon"; wait "$daemon" 2>/dev/null || true
   bad=$(non2xx "$dir/wrk.txt"); bad=${bad:-0}
-  printf -v "RESULT_$mode" '%s %s %s %s %s' "$(rate "$dir/wrk.txt")" "$bad" "$(( (after - before) / secs ))" "$((after - before))" "$rss"
+  printf -v "RESULT_$mode" '%s %s %s %s %s %s %s' "$(rate "$dir/wrk.txt")" "$bad" "$(( (after - before) / secs ))" "$((after - before))" "$rss" "$anon" "$file"
 }
 
 MODES=${SMS_BENCH_CLASSIFIER:-"on off"}
@@ -131,9 +136,9 @@ echo
 echo "== webhook summary"
 for mode in $MODES; do
   var="RESULT_$mode"
-  read -r answered bad stored_rate rows rss <<<"${!var}"
-  printf 'switchboard (classifier %-3s): %s signed webhooks/s answered (%s non-2xx), %s/s stored (%s new rows in %ss), peak RSS %s MiB\n' \
-    "$mode" "$answered" "$bad" "$stored_rate" "$rows" "$secs" "$((rss / 1024))"
+  read -r answered bad stored_rate rows rss anon file <<<"${!var}"
+  printf 'switchboard (classifier %-3s): %s signed webhooks/s answered (%s non-2xx), %s/s stored (%s new rows in %ss), peak RSS %s MiB (at the end: %s MiB anonymous, %s MiB mapped files)\n' \
+    "$mode" "$answered" "$bad" "$stored_rate" "$rows" "$secs" "$((rss / 1024))" "$((anon / 1024))" "$((file / 1024))"
   python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('  ratio to nginx: %.2f' % (d/n))" "$answered" "$nginx_rate"
 done
 printf 'nginx: %s static 200/s (the ceiling: no signature, no parsing, no database)\n' "$nginx_rate"
