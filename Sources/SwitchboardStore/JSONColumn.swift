@@ -6,15 +6,17 @@ import SwitchboardCore
 /// reading uses Foundation, since reads are rare and not on the hot path. Attachments are written
 /// in `Attachment`'s Codable shape so `JSONDecoder` reads them back.
 enum JSONColumn {
+    /// Keys in `String` order (the order the store has always written them in).
     static func encode(_ object: [String: String]) -> String {
         if object.isEmpty { return "{}" }
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(64)
-        for (index, key) in object.keys.sorted().enumerated() {
+        // The entries sorted once, rather than the keys sorted and each looked up again.
+        for (index, entry) in object.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(key, to: &out)
+            appendString(entry.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendString(object[key]!, to: &out)
+            appendString(entry.value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
@@ -59,8 +61,14 @@ enum JSONColumn {
     }
 
     /// Appends `text` as a JSON string literal (RFC 8259: quote, backslash and control characters escaped).
+    /// Text with nothing to escape (nearly all of it) is appended whole.
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if !text.utf8.contains(where: needsEscape) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(byte)
@@ -76,6 +84,12 @@ enum JSONColumn {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The bytes `appendString` writes as an escape: quote, backslash, and control characters.
+    @inline(__always)
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     // MARK: Reading

@@ -50,6 +50,43 @@ import Testing
         #expect(!SortableID.isWellFormed(a, prefix: "msg"))
         #expect(!SortableID.isWellFormed("msg_../../etc/passwd", prefix: "msg"))
     }
+
+    /// The ULID layout written bit by bit, as `make` wrote it before it took 5 bits at a time.
+    private func referenceEncoding(_ prefix: String, millis: UInt64, high: UInt16, low: UInt64) -> String {
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+        var out = [UInt8](prefix.utf8)
+        out.append(UInt8(ascii: "_"))
+        var bits = [UInt8](repeating: 0, count: 16)
+        for i in 0..<6 { bits[i] = UInt8(truncatingIfNeeded: millis >> UInt64(40 - 8 * i)) }
+        bits[6] = UInt8(truncatingIfNeeded: high >> 8); bits[7] = UInt8(truncatingIfNeeded: high)
+        for i in 0..<8 { bits[8 + i] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * i)) }
+        for index in 0..<26 {
+            let bitOffset = index == 0 ? 0 : 3 + (index - 1) * 5
+            var value = 0
+            for b in 0..<(index == 0 ? 3 : 5) {
+                let bit = bitOffset + b
+                value = (value << 1) | Int((bits[bit / 8] >> UInt8(7 - bit % 8)) & 1)
+            }
+            out.append(alphabet[value])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func theEncodingIsTheULIDLayoutBitForBit() {
+        var generator = SystemRandomNumberGenerator()
+        var cases: [(UInt64, UInt16, UInt64)] = [
+            (0, 0, 0), (0xFFFF_FFFF_FFFF, 0xFFFF, .max), (1, 1, 1), (1 << 47, 1 << 15, 1 << 63),
+            (1_790_000_000_000, 0x7FFF, 0x8000_0000_0000_0001), (0x1_0000_0000_0000, 0, 0),  // millis past 48 bits: cut
+        ]
+        for shift in 0..<64 { cases.append((UInt64(1) << UInt64(shift % 48), UInt16(1) << UInt16(shift % 16), UInt64(1) << UInt64(shift))) }
+        for _ in 0..<5000 { cases.append((generator.next() >> 16, UInt16.random(in: 0...UInt16.max), generator.next())) }
+        for prefix in ["msg", "ct", "cv", "", "éa"] {
+            for (millis, high, low) in cases {
+                #expect(SortableID.encode(prefix, millis: millis, high: high, low: low)
+                        == referenceEncoding(prefix, millis: millis, high: high, low: low))
+            }
+        }
+    }
 }
 
 @Suite struct RFC3339Tests {

@@ -71,6 +71,62 @@ struct ColumnTests {
         #expect(try JSONColumn.decodeObject(JSONColumn.encode(object), column: "t") == object)
     }
 
+    /// The writing as it was before text without escapes was appended whole and entries were
+    /// sorted once: byte by byte, keys sorted and looked up again.
+    private func referenceEncoding(_ object: [String: String]) -> String {
+        func string(_ text: String, _ out: inout [UInt8]) {
+            out.append(UInt8(ascii: "\""))
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+                case 0x0A: out += Array("\\n".utf8)
+                case 0x0D: out += Array("\\r".utf8)
+                case 0x09: out += Array("\\t".utf8)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        if object.isEmpty { return "{}" }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in object.keys.sorted().enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            string(key, &out)
+            out.append(UInt8(ascii: ":"))
+            string(object[key]!, &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func jsonObjectsAreWrittenByteForByteAsBefore() {
+        // Every byte value in every position of a short text, and mixed texts and keys.
+        var objects: [[String: String]] = [[:], ["": ""]]
+        for byte in UInt8(0)..<0x80 {
+            let c = String(decoding: [byte], as: UTF8.self)
+            objects.append(["k": c, "k\(c)": "a\(c)b", "z": "\(c)\(c)end"])
+        }
+        let pieces = ["plain", "quote \" in", "back\\slash", "line\nbreak", "tab\there", "\r", "\u{01}\u{1F}", "é ü 漢字 🚀",
+                      "\u{7F}", "\u{2028}", "e\u{301}", "provider", "account_sid", "Z", "a", "_", "10", "9"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            var object: [String: String] = [:]
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                let key = (0..<Int.random(in: 1...3, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+                object[key] = (0..<Int.random(in: 0...4, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            }
+            objects.append(object)
+        }
+        for object in objects {
+            let written = JSONColumn.encode(object)
+            #expect(Array(written.utf8) == Array(referenceEncoding(object).utf8))
+            #expect((try? JSONColumn.decodeObject(written, column: "t")) == object)
+        }
+    }
+
     @Test func attachmentsUseTheCodableShape() throws {
         let attachments = [SwitchboardCore.Attachment(name: "a \"b\"", contentType: "text/plain", size: 3, sha256: "ff", url: "u"),
                            SwitchboardCore.Attachment(contentType: "image/png", size: 0)]

@@ -25,25 +25,38 @@ public enum SortableID {
             }
             return (s.lastMillis, s.high, s.low)
         }
-        var out = [UInt8](prefix.utf8)
-        out.append(UInt8(ascii: "_"))
-        // 128 bits: 48 time | 16 high | 64 low, written as 26 chars of 5 bits (first char holds 3 bits).
-        var bits = [UInt8](repeating: 0, count: 16)
-        for i in 0..<6 { bits[i] = UInt8(truncatingIfNeeded: ms >> UInt64(40 - 8 * i)) }
-        bits[6] = UInt8(truncatingIfNeeded: high >> 8); bits[7] = UInt8(truncatingIfNeeded: high)
-        for i in 0..<8 { bits[8 + i] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * i)) }
-        for index in 0..<26 {
-            let bitOffset = index == 0 ? 0 : 3 + (index - 1) * 5
-            let width = index == 0 ? 3 : 5
-            var value = 0
-            for b in 0..<width {
-                let bit = bitOffset + b
-                let byte = bits[bit / 8]
-                value = (value << 1) | Int((byte >> UInt8(7 - bit % 8)) & 1)
+        return encode(prefix, millis: ms, high: high, low: low)
+    }
+
+    /// `prefix`, `_`, then the 128 bits `millis` (48) | `high` (16) | `low` (64) as 26 base-32
+    /// characters, most significant first (the first character holds the top 3 bits).
+    static func encode(_ prefix: String, millis: UInt64, high: UInt16, low: UInt64) -> String {
+        let top = (millis & 0xFFFF_FFFF_FFFF) << 16 | UInt64(high)
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            String(unsafeUninitializedCapacity: head.count + 27) { out in
+                _ = out.initialize(from: head)
+                var at = head.count
+                out[at] = UInt8(ascii: "_")
+                at += 1
+                // Character i holds bits [125 - 5i, 130 - 5i) of the 128, counted from the least
+                // significant; `top` is bits 64..<128, `low` bits 0..<64.
+                for index in 0..<26 {
+                    let shift = 125 - 5 * index
+                    let value: UInt64
+                    if shift >= 64 {
+                        value = top &>> UInt64(shift - 64)
+                    } else if shift + 5 <= 64 {
+                        value = low &>> UInt64(shift)
+                    } else {
+                        value = top &<< UInt64(64 - shift) | low &>> UInt64(shift)
+                    }
+                    out[at] = alphabet[Int(value & 31)]
+                    at += 1
+                }
+                return at
             }
-            out.append(alphabet[value])
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Whether `text` has the shape of an id with this prefix (used to reject bad path parameters early).
