@@ -53,7 +53,7 @@ struct WALSyncerTests {
     private func makeSyncer(_ fake: FakeSync, in dir: TemporaryDirectory,
                             onSynced: @escaping @Sendable () -> Void = {}) throws -> (WALSyncer, path: String) {
         let path = dir.path + "/store.db-wal"
-        FileManager.default.createFile(atPath: path, contents: Data())
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
         let syncer = try WALSyncer(walPath: path, logger: .silent, threads: StoreThreads(),
                                    sync: { fake.sync($0) }, onSynced: onSynced)
         return (syncer, path)
@@ -129,6 +129,23 @@ struct WALSyncerTests {
         fake.release()
         syncer.stop()
         #expect(log.wait() == ["a ok", "b ok"])
+    }
+
+    /// Stopping twice (the store's close after a failed start, then its deinit) closes the log's
+    /// descriptor once: the second call must not close whatever was opened under that number since.
+    @Test func aSecondStopLeavesADescriptorOpenedSinceAlone() throws {
+        let dir = try TemporaryDirectory()
+        let fake = FakeSync()
+        let (syncer, path) = try makeSyncer(fake, in: dir)
+        syncer.stop()
+        // The lowest free number: the log's, just closed, unless another test's thread took it.
+        let other = open(path, O_RDONLY | O_CLOEXEC)
+        #expect(other >= 0)
+        defer { close(other) }
+        syncer.stop()
+        #expect(fcntl(other, F_GETFD) >= 0)
+        var byte: UInt8 = 0
+        #expect(read(other, &byte, 0) == 0)   // still readable: not closed by the second stop
     }
 
     @Test func aLogThatIsNotThereIsAnErrorNotAFileMadeUp() throws {
