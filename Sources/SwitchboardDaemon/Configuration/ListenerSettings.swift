@@ -29,8 +29,8 @@ public enum ListenerSettings: Sendable, Hashable {
         }
     }
 
-    /// The most `event_loops` a listener may have: more threads than this only take CPU from the
-    /// store's writer, which every acknowledgement waits for.
+    /// The most `event_loops` a listener may have (each is a thread): a bound that catches a typo
+    /// such as 400 for 4.
     static let maxEventLoops = 64
 
     /// `event_loops`, read the same way for every kind of listener.
