@@ -71,8 +71,8 @@ struct ColumnTests {
         #expect(try JSONColumn.decodeObject(JSONColumn.encode(object), column: "t") == object)
     }
 
-    /// The writing as it was before text without escapes was appended whole and entries were
-    /// sorted once: byte by byte, keys sorted and looked up again.
+    /// The store's own writing before it used `JSONWriter`: byte by byte, keys sorted and looked up
+    /// again.
     private func referenceEncoding(_ object: [String: String]) -> String {
         func string(_ text: String, _ out: inout [UInt8]) {
             out.append(UInt8(ascii: "\""))
@@ -102,6 +102,9 @@ struct ColumnTests {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Byte for byte what the store wrote before, except the escapes `JSONWriter` spells its own way
+    /// (backspace and form feed as `\b` and `\f`, U+2028 and U+2029 escaped for JavaScript):
+    /// text with those is checked to read back the same.
     @Test func jsonObjectsAreWrittenByteForByteAsBefore() {
         // Every byte value in every position of a short text, and mixed texts and keys.
         var objects: [[String: String]] = [[:], ["": ""]]
@@ -120,11 +123,18 @@ struct ColumnTests {
             }
             objects.append(object)
         }
+        func spelledDifferently(_ text: String) -> Bool {
+            text.unicodeScalars.contains { [0x08, 0x0C, 0x2028, 0x2029].contains($0.value) }
+        }
+        var compared = 0
         for object in objects {
             let written = JSONColumn.encode(object)
-            #expect(Array(written.utf8) == Array(referenceEncoding(object).utf8))
             #expect((try? JSONColumn.decodeObject(written, column: "t")) == object)
+            if object.contains(where: { spelledDifferently($0.key) || spelledDifferently($0.value) }) { continue }
+            #expect(Array(written.utf8) == Array(referenceEncoding(object).utf8))
+            compared += 1
         }
+        #expect(compared > 500)   // about 700 of the 2,130: the others hold one of those four
     }
 
     @Test func attachmentsUseTheCodableShape() throws {
