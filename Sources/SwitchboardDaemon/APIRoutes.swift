@@ -236,6 +236,12 @@ extension Daemon {
             .single("switchboard_store_batch_size_average", "Average messages per group commit.", .gauge, m.averageBatchSize),
             .single("switchboard_store_errors_total", "Store failures (items and whole batches).", .counter, Double(m.itemErrors + m.batchErrors)),
             .single("switchboard_ingest_backlog", "Messages queued for the store, not yet committed.", .gauge, Double(store.pendingCount)),
+            .histogram("switchboard_store_commit_seconds",
+                       "Group-commit transactions, from BEGIN to the end of COMMIT (with synchronous=FULL, waiting for the previous batch's fsync included).",
+                       bounds: LatencyHistogram.bounds, counts: m.commitLatency.counts, sum: m.commitLatency.sum),
+            .histogram("switchboard_store_acknowledge_seconds",
+                       "Writes, from being queued for the store to their acknowledgement after commit (and fsync).",
+                       bounds: LatencyHistogram.bounds, counts: m.acknowledgeLatency.counts, sum: m.acknowledgeLatency.sum),
         ]
     }
 
@@ -252,6 +258,9 @@ extension Daemon {
             .single("switchboard_http_requests_total", "Requests parsed.", .counter, Double(s.requests), labels: l),
             MetricFamily(name: "switchboard_http_responses_total", help: "Responses by status class.", kind: .counter, samples: classes),
             .single("switchboard_http_timeouts_total", "Connections closed by idle, read or write timeouts.", .counter, Double(s.idleTimeouts + s.readTimeouts + s.writeTimeouts), labels: l),
+            .histogram("switchboard_http_request_seconds",
+                       "Requests answered, from the event loop having read the whole request to its response being queued for sending (the handler and the store's commit included).",
+                       bounds: LatencyHistogram.bounds, counts: s.requestLatency.counts, sum: s.requestLatency.sum, labels: l),
         ]
     }
 }

@@ -29,6 +29,26 @@ public struct MetricFamily: Sendable {
     public static func single(_ name: String, _ help: String, _ kind: Kind, _ value: Double, labels: [(String, String)] = []) -> MetricFamily {
         MetricFamily(name: name, help: help, kind: kind, samples: [Sample(labels: labels, value: value)])
     }
+
+    /// A Prometheus histogram from per-bucket counts: `counts[i]` observations were at most
+    /// `bounds[i]` (and above the bound before), and `counts[bounds.count]` were above the last
+    /// bound. Rendered as cumulative `_bucket{le=…}` samples ending with `le="+Inf"`, then `_sum`
+    /// and `_count`.
+    public static func histogram(_ name: String, _ help: String, bounds: [Double], counts: [Int], sum: Double,
+                                 labels: [(String, String)] = []) -> MetricFamily {
+        precondition(counts.count == bounds.count + 1, "a histogram has one count per bound and one above them")
+        var samples: [Sample] = []
+        samples.reserveCapacity(bounds.count + 3)
+        var cumulative = 0
+        for (index, count) in counts.enumerated() {
+            cumulative += count
+            let le = index < bounds.count ? String(bounds[index]) : "+Inf"
+            samples.append(Sample(suffix: "_bucket", labels: labels + [("le", le)], value: Double(cumulative)))
+        }
+        samples.append(Sample(suffix: "_sum", labels: labels, value: sum))
+        samples.append(Sample(suffix: "_count", labels: labels, value: Double(cumulative)))
+        return MetricFamily(name: name, help: help, kind: .histogram, samples: samples)
+    }
 }
 
 /// Collects metric families from the components that own the numbers (HTTP server, store,

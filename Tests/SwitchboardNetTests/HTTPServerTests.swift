@@ -35,6 +35,29 @@ struct HTTPServerTests {
         #expect(stats.responses(statusClass: 2) == 5)
     }
 
+    @Test func requestLatencyRunsFromTheWholeRequestToItsResponse() throws {
+        let server = try TestServer(.tcp) { request, responder in
+            if request.path == "/slow" {
+                DispatchQueue.global().asyncAfter(deadline: .now() + 0.15) { responder.send(.text("slow")) }
+            } else {
+                responder.send(.text("fast"))
+            }
+        }
+        let client = try server.connect()
+        // A request that arrives in two parts is timed from its last part, not its first.
+        try client.send("GET /fast HTTP/1.1\r\nHo")
+        Thread.sleep(forTimeInterval: 0.15)
+        try client.send("st: x\r\n\r\n")
+        #expect(try client.readResponse().text == "fast")
+        try client.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().text == "slow")
+        let latency = server.server.statistics.requestLatency
+        #expect(latency.count == 2)
+        let over100ms = zip(LatencyHistogram.bounds + [.infinity], latency.counts).filter { $0.0 > 0.1 }.map(\.1).reduce(0, +)
+        #expect(over100ms == 1, "only /slow waited over 100 ms: \(latency.counts)")
+        #expect(latency.sum >= 0.15 && latency.sum < 5, "\(latency.sum)")
+    }
+
     @Test(arguments: Transport.allCases)
     func pipelinedResponsesKeepRequestOrderWhenAnsweredLaterFromAnotherThread(_ transport: Transport) throws {
         let log = Locked<[String]>([])

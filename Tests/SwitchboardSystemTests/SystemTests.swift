@@ -82,6 +82,23 @@ final class NotifySocket {
         registry.unregister("a")
         #expect(!registry.render().contains("lo\\\"cal"))
     }
+
+    @Test func rendersAHistogramWithCumulativeBuckets() {
+        let registry = MetricsRegistry()
+        registry.register("h") {
+            [.histogram("sb_wait_seconds", "Waits.", bounds: [0.001, 0.5], counts: [2, 0, 3], sum: 7.25, labels: [("listener", "web")])]
+        }
+        #expect(registry.render() == """
+        # HELP sb_wait_seconds Waits.
+        # TYPE sb_wait_seconds histogram
+        sb_wait_seconds_bucket{listener="web",le="0.001"} 2
+        sb_wait_seconds_bucket{listener="web",le="0.5"} 2
+        sb_wait_seconds_bucket{listener="web",le="+Inf"} 5
+        sb_wait_seconds_sum{listener="web"} 7.25
+        sb_wait_seconds_count{listener="web"} 5
+
+        """)
+    }
 }
 
 @Suite struct StderrLogHandlerTests {

@@ -364,7 +364,9 @@ def test_status(shared_daemon):
 
 
 def test_metrics(shared_daemon):
-    before = h.metric_value(shared_daemon.get("/metrics").text, "switchboard_messages_ingested_total")
+    first = shared_daemon.get("/metrics").text
+    before = h.metric_value(first, "switchboard_messages_ingested_total")
+    acks_before = h.metric_value(first, "switchboard_store_acknowledge_seconds_count")
     m = message()
     assert_ack(shared_daemon.post("/v1/messages", m))
     assert_ack(shared_daemon.post("/v1/messages", message()))
@@ -377,6 +379,18 @@ def test_metrics(shared_daemon):
     assert "# TYPE switchboard_messages_ingested_total counter" in text, text[:2000]
     after = h.metric_value(text, "switchboard_messages_ingested_total")
     assert after - before >= 3, (before, after)
+    # The store's latencies are Prometheus histograms: cumulative buckets ending in +Inf = _count.
+    assert "# TYPE switchboard_store_acknowledge_seconds histogram" in text, text[:2000]
+    assert "# TYPE switchboard_store_commit_seconds histogram" in text, text[:2000]
+    acks = h.metric_value(text, "switchboard_store_acknowledge_seconds_count")
+    assert acks - acks_before >= 4, (acks_before, acks)
+    buckets = [float(v) for le, v in re.findall(r'^switchboard_store_acknowledge_seconds_bucket\{le="([^"]+)"\} (\S+)$', text, re.M)]
+    assert buckets == sorted(buckets) and len(buckets) == 17, buckets
+    assert buckets[-1] == acks, (buckets, acks)
+    assert h.metric_value(text, "switchboard_store_acknowledge_seconds_sum") > 0
+    # And the HTTP server's, per listener, which the store's wait is inside of.
+    assert "# TYPE switchboard_http_request_seconds histogram" in text, text[:2000]
+    assert h.metric_value(text, "switchboard_http_request_seconds_count") >= acks - acks_before
     for line in text.splitlines():
         assert line.startswith("#") or re.match(
             r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? [-+0-9.eEInfNa]+( \d+)?$', line), \

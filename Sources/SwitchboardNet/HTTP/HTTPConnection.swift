@@ -29,6 +29,8 @@ final class HTTPConnection {
         var announceKeepAlive: Bool
         var isHEAD: Bool
         var isHTTP10: Bool
+        /// The loop's clock when the whole request had been read (for the request-latency histogram).
+        var receivedAt: UInt64
     }
 
     struct StreamState {

@@ -459,7 +459,7 @@ final class HTTPEventLoop: @unchecked Sendable {
         if let max = configuration.maxRequestsPerConnection, conn.sequence >= UInt64(max) { keepAlive = false }
         let isHTTP10 = request.version == .http1_0
         conn.phase = .handling(.init(keepAlive: keepAlive, announceKeepAlive: isHTTP10, isHEAD: request.method == "HEAD",
-                                     isHTTP10: isHTTP10))
+                                     isHTTP10: isHTTP10, receivedAt: now))
         let responder = HTTPResponder(loop: self, ref: HTTPConnectionRef(fd: conn.fd, generation: conn.generation, sequence: conn.sequence))
         handler(request, responder)
     }
@@ -492,6 +492,7 @@ final class HTTPEventLoop: @unchecked Sendable {
         response.serialize(into: &conn.output, keepAlive: keepAlive, announceKeepAlive: state.announceKeepAlive && keepAlive,
                            omitBody: state.isHEAD, date: dateCache.line)
         counters.countResponse(status: response.status)
+        counters.recordRequestLatency(nanoseconds: Sys.monotonicNanoseconds() &- state.receivedAt)
         conn.phase = keepAlive ? .waiting : .closing
         conn.idleSince = now
         if conn.processing { return } // answered synchronously: processInput carries on and flushes

@@ -1,4 +1,5 @@
 import Synchronization
+import SwitchboardCore
 
 /// A snapshot of the server's counters, for `/metrics` and the JSON status.
 /// Counters only grow, except `connectionsActive`.
@@ -22,6 +23,11 @@ public struct HTTPServerStatistics: Sendable, Equatable {
     public var writeTimeouts: Int
     /// Streaming responses started.
     public var streams: Int
+    /// Requests answered (not streams, not parse errors): from the event loop having read the
+    /// whole request to its response being queued for sending. Handler time, and for ingest the
+    /// wait for the store's commit and fsync, are inside it; time in the kernel's socket queues
+    /// before the loop reads the request is not.
+    public var requestLatency: LatencyHistogram
 
     public func responses(statusClass: Int) -> Int {
         statusClass >= 1 && statusClass <= 5 ? responsesByClass[statusClass] : 0
@@ -45,6 +51,7 @@ final class HTTPServerCounters: Sendable {
     let writeTimeouts = Atomic<Int>(0)
     let streams = Atomic<Int>(0)
     private let parseErrors = Mutex<[Int: Int]>([:])
+    private let requestLatency = Mutex(LatencyHistogram())
 
     @inline(__always)
     static func bump(_ counter: borrowing Atomic<Int>, by n: Int = 1) {
@@ -59,6 +66,10 @@ final class HTTPServerCounters: Sendable {
         case 4: Self.bump(responses4xx)
         default: Self.bump(responses5xx)
         }
+    }
+
+    func recordRequestLatency(nanoseconds: UInt64) {
+        requestLatency.withLock { $0.record(seconds: Double(nanoseconds) / 1e9) }
     }
 
     func countParseError(status: Int) {
@@ -79,6 +90,7 @@ final class HTTPServerCounters: Sendable {
             idleTimeouts: idleTimeouts.load(ordering: .relaxed),
             readTimeouts: readTimeouts.load(ordering: .relaxed),
             writeTimeouts: writeTimeouts.load(ordering: .relaxed),
-            streams: streams.load(ordering: .relaxed))
+            streams: streams.load(ordering: .relaxed),
+            requestLatency: requestLatency.withLock { $0 })
     }
 }
