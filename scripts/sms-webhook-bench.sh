@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Signed Twilio webhooks per second, stored, under wrk with keep-alive; then the same wrk script
-# against nginx answering a static 200 on the same machine, as the ceiling. Prints both and the ratio.
+# against nginx answering a static 200 on the same machine, as the ceiling. Prints both and the ratio,
+# and the daemon's HTTP stack alone (the same requests to a path no adapter serves) against nginx.
 #
 #   scripts/sms-webhook-bench.sh                 # uses .build/release/switchboard
 #   SWITCHBOARD_BIN=… SMS_BENCH_DURATION=10s SMS_BENCH_CONNECTIONS=128 SMS_BENCH_THREADS=1 scripts/sms-webhook-bench.sh
@@ -85,6 +86,14 @@ JSON
   before=$(stored "$dir/sms.db")
   SMS_REQUESTS_FILE="$dir/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "$url" | tee "$dir/wrk.txt"
   after=$(stored "$dir/sms.db")
+  if [ "$mode" = "$FLOOR_MODE" ]; then
+    # The same requests to a path no adapter serves, on the same daemon: answered 404 by the
+    # HTTP server alone (read, parse, route, answer; no signature, no classifier, no store).
+    # What the daemon's HTTP stack does against nginx's, before any of the webhook's work.
+    echo "== the same wrk script to a path no adapter serves (404: the daemon's HTTP stack alone)"
+    SMS_REQUESTS_FILE="$dir/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/sms-wrk.lua "http://127.0.0.1:$port/sms/unrouted" >"$work/wrk-floor.txt"
+    grep -E "Requests/sec|Non-2xx" "$work/wrk-floor.txt"
+  fi
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
   # What the resident memory is made of at the end: the heap and SQLite's page caches
   # (anonymous), and file pages mapped in (the binary, its libraries, and the database pages the
@@ -97,6 +106,7 @@ JSON
 }
 
 MODES=${SMS_BENCH_CLASSIFIER:-"on off"}
+FLOOR_MODE=$(echo $MODES | awk '{print $1}')
 for mode in $MODES; do run_daemon "$mode"; done
 
 NPORT=$(free_port)
@@ -142,3 +152,6 @@ for mode in $MODES; do
   python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('  ratio to nginx: %.2f' % (d/n))" "$answered" "$nginx_rate"
 done
 printf 'nginx: %s static 200/s (the ceiling: no signature, no parsing, no database)\n' "$nginx_rate"
+floor_rate=$(rate "$work/wrk-floor.txt")
+printf 'switchboard HTTP stack alone: %s requests/s answered 404 on a path no adapter serves (no signature, classifier or store)\n' "$floor_rate"
+python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('  ratio to nginx: %.2f' % (d/n))" "$floor_rate" "$nginx_rate"
