@@ -29,7 +29,8 @@ final class HTTPConnection {
         var announceKeepAlive: Bool
         var isHEAD: Bool
         var isHTTP10: Bool
-        /// The loop's clock when the whole request had been read (for the request-latency histogram).
+        /// The loop's clock (set at each wake-up) when the rest of the request was read, for the
+        /// request-latency histogram.
         var receivedAt: UInt64
     }
 

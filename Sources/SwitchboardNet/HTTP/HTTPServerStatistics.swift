@@ -23,10 +23,11 @@ public struct HTTPServerStatistics: Sendable, Equatable {
     public var writeTimeouts: Int
     /// Streaming responses started.
     public var streams: Int
-    /// Requests answered (not streams, not parse errors): from the event loop having read the
-    /// whole request to its response being queued for sending. Handler time, and for ingest the
-    /// wait for the store's commit and fsync, are inside it; time in the kernel's socket queues
-    /// before the loop reads the request is not.
+    /// Requests answered (not streams, not parse errors): from the event loop's wake-up in which
+    /// it read the rest of the request to the response being queued for sending. Handler time,
+    /// the loop's work on other connections in that wake-up, and for ingest the wait for the
+    /// store's commit and fsync are inside it; time in the kernel's socket queues before the
+    /// loop woke is not.
     public var requestLatency: LatencyHistogram
 
     public func responses(statusClass: Int) -> Int {
