@@ -26,6 +26,11 @@ final class AutoAnswers: @unchecked Sendable {
     private let routing: @Sendable () -> RoutingConfiguration
     private let decide: @Sendable (InboundMessage) -> MessageDecision?
     private let logger: Logger
+    /// Stores answers with the checkpoint, in one transaction: the shape of
+    /// `Store.enqueueOutbound(_:checkpoint:completion:)`.
+    typealias Enqueue = @Sendable (_ requests: [OutboxRequest], _ checkpoint: (adapterID: String, key: String, value: String)?,
+                                   _ completion: @escaping @Sendable (Result<[Result<OutboxEnqueued, OutboxRefusal>], StoreError>) -> Void) -> Void
+    private let enqueue: Enqueue
     private let queue = DispatchQueue(label: "switchboard.auto-answers")
     private typealias Item = (message: StoredMessage, decision: RoutingDecision?)
     /// The rowid through which batches with nothing to answer were left out of the queue. Held
@@ -54,13 +59,16 @@ final class AutoAnswers: @unchecked Sendable {
         var snapshot: [String: Int] { lock.lock(); defer { lock.unlock() }; return values }
     }
 
+    /// `enqueue` is where answers and checkpoints are written, the store's `enqueueOutbound` when
+    /// nil: a test passes one that fails a write, to see that the checkpoint then stays behind.
     init(store: Store, replies: ReplyService, routing: @escaping @Sendable () -> RoutingConfiguration,
-         decide: @escaping @Sendable (InboundMessage) -> MessageDecision?, logger: Logger) {
+         decide: @escaping @Sendable (InboundMessage) -> MessageDecision?, logger: Logger, enqueue: Enqueue? = nil) {
         self.store = store
         self.replies = replies
         self.routing = routing
         self.decide = decide
         self.logger = logger
+        self.enqueue = enqueue ?? { [store] in store.enqueueOutbound($0, checkpoint: $1, completion: $2) }
     }
 
     var statistics: [String: Int] { counts.snapshot }
@@ -166,7 +174,7 @@ final class AutoAnswers: @unchecked Sendable {
         }
         let rowID = min(handledRowID, checkpointCeiling ?? .max)
         let result = OutboxWorker.wait { done in
-            self.store.enqueueOutbound(requests, checkpoint: (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), completion: done)
+            self.enqueue(requests, (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), done)
         }
         switch result {
         case .success(let outcomes):
@@ -193,7 +201,7 @@ final class AutoAnswers: @unchecked Sendable {
     private func writeCheckpoint(_ wanted: Int64) {
         let rowID = min(wanted, checkpointCeiling ?? .max)
         let result = OutboxWorker.wait { done in
-            self.store.enqueueOutbound([], checkpoint: (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), completion: done)
+            self.enqueue([], (Self.checkpointAdapter, Self.checkpointKey, String(rowID)), done)
         }
         if case .failure(let error) = result {
             logger.warning("automatic answers: checkpoint not written", ["error": error.description])
