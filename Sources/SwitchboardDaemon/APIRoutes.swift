@@ -238,10 +238,10 @@ extension Daemon {
             .single("switchboard_ingest_backlog", "Messages queued for the store, not yet committed.", .gauge, Double(store.pendingCount)),
             .histogram("switchboard_store_commit_seconds",
                        "Group-commit transactions, from BEGIN to the end of COMMIT (with synchronous=FULL, waiting for the previous batch's fsync included).",
-                       bounds: LatencyHistogram.bounds, counts: m.commitLatency.counts, sum: m.commitLatency.sum),
+                       m.commitLatency),
             .histogram("switchboard_store_acknowledge_seconds",
                        "Writes, from being queued for the store to their acknowledgement after commit (and fsync).",
-                       bounds: LatencyHistogram.bounds, counts: m.acknowledgeLatency.counts, sum: m.acknowledgeLatency.sum),
+                       m.acknowledgeLatency),
         ]
     }
 
@@ -259,8 +259,8 @@ extension Daemon {
             MetricFamily(name: "switchboard_http_responses_total", help: "Responses by status class.", kind: .counter, samples: classes),
             .single("switchboard_http_timeouts_total", "Connections closed by idle, read or write timeouts.", .counter, Double(s.idleTimeouts + s.readTimeouts + s.writeTimeouts), labels: l),
             .histogram("switchboard_http_request_seconds",
-                       "Requests answered, from the event loop having read the whole request to its response being queued for sending (the handler and the store's commit included).",
-                       bounds: LatencyHistogram.bounds, counts: s.requestLatency.counts, sum: s.requestLatency.sum, labels: l),
+                       "Requests answered, from the event loop's wake-up that read the rest of the request to its response being queued for sending (the handler and the store's commit included).",
+                       s.requestLatency, labels: l),
         ]
     }
 }

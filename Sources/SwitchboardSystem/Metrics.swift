@@ -1,4 +1,5 @@
 import Synchronization
+import SwitchboardCore
 
 /// One metric family in the Prometheus text exposition format (version 0.0.4).
 public struct MetricFamily: Sendable {
@@ -48,6 +49,11 @@ public struct MetricFamily: Sendable {
         samples.append(Sample(suffix: "_sum", labels: labels, value: sum))
         samples.append(Sample(suffix: "_count", labels: labels, value: Double(cumulative)))
         return MetricFamily(name: name, help: help, kind: .histogram, samples: samples)
+    }
+
+    /// The same for a `LatencyHistogram` (seconds).
+    public static func histogram(_ name: String, _ help: String, _ latency: LatencyHistogram, labels: [(String, String)] = []) -> MetricFamily {
+        histogram(name, help, bounds: LatencyHistogram.bounds, counts: latency.counts, sum: latency.sum, labels: labels)
     }
 }
 
