@@ -7,8 +7,9 @@
 #   SWITCHBOARD_BIN=… SMS_BENCH_DURATION=10s SMS_BENCH_CONNECTIONS=128 SMS_BENCH_THREADS=1 scripts/sms-webhook-bench.sh
 #
 # Everything runs on 127.0.0.1 on free ports with its own temporary directory; the daemon and
-# nginx it starts are stopped by pid at the end, whatever happens. nginx is installed with apt
-# when missing (it is only the yardstick; its own service is not started).
+# nginx it starts are stopped by pid at the end, whatever happens. nginx is only the yardstick: it
+# runs as a child on a loopback port, never as the system's service (`make test-deps` installs it
+# without starting or enabling that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SWITCHBOARD_BIN:-.build/release/switchboard}
@@ -35,7 +36,8 @@ apt_install() {
     || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$@" >/dev/null; }
 }
 command -v wrk >/dev/null || apt_install wrk
-[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || apt_install nginx
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null \
+  || { echo "nginx is not installed: run make test-deps (it installs nginx without starting its service)" >&2; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$BIN" ] || { echo "no daemon binary at $BIN (make release, or set SWITCHBOARD_BIN)" >&2; exit 1; }
 

@@ -1,7 +1,7 @@
 """docs/nginx-example.conf: a configuration nginx accepts (`nginx -t` in a temporary prefix,
 scripts/nginx-example-check.sh), and, run for real in front of the daemon on loopback ports, one
-that lets 50 agents behind one address hold their event streams. Skipped where nginx is not
-installed (it is not one of `make test`'s packages)."""
+that lets 50 agents behind one address hold their event streams. `make test` installs nginx
+(without starting its service); run by hand without it, these tests skip with that hint."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class ExampleNginx:
         from mail_helpers import free_port, port_open, wait_until
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if not os.path.exists(nginx) or not shutil.which("openssl"):
-            pytest.skip("nginx or openssl is not installed (apt-get install nginx)")
+            pytest.skip("nginx or openssl is not installed (make test-deps installs them)")
         os.makedirs(os.path.join(directory, "logs"), exist_ok=True)
         self.port = free_port()
         cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
