@@ -38,9 +38,9 @@ define apt_install
 endef
 
 # apt_install for packages that bring a system service. While apt runs, a policy-rc.d (when the
-# machine has none) refuses service starts, as Debian's maintainer scripts honour it; afterwards
-# the units of every package it added are disabled where systemd runs, so nothing listens on ports 80 or 143
-# after a reboot either. A machine that had the package keeps its service as it was.
+# machine has none) refuses service starts, as Debian's maintainer scripts honour it; afterwards,
+# where systemd runs, the units of every package apt added are disabled, so that nothing listens
+# on ports 80 or 143 after a reboot either. A machine that had the package keeps its service.
 define apt_install_without_services
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
