@@ -37,30 +37,6 @@ define apt_install
 	fi
 endef
 
-# apt_install for packages that bring a system service. While apt runs, a policy-rc.d (when the
-# machine has none) refuses service starts, as Debian's maintainer scripts honour it; afterwards,
-# where systemd runs, the units of every package apt added are disabled, so that nothing listens
-# on ports 80 or 143 after a reboot either. A machine that had the package keeps its service.
-define apt_install_without_services
-	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages, their services neither started nor enabled:$$missing"; \
-	  policy=""; \
-	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
-	    policy=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee $$policy >/dev/null; $(SUDO) chmod 755 $$policy; \
-	  fi; \
-	  before=$$(dpkg-query -W -f='$${binary:Package}\n' | sort); \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; status=$$?; \
-	  [ -z "$$policy" ] || $(SUDO) rm -f $$policy; \
-	  if [ $$status = 0 ] && [ -d /run/systemd/system ]; then \
-	    added=$$(comm -13 <(echo "$$before") <(dpkg-query -W -f='$${binary:Package}\n' | sort)); \
-	    units=$$(for p in $$added; do dpkg -L $$p | grep -E '^/(usr/)?lib/systemd/system/[^/@]+\.(service|socket)$$' | xargs -r -n1 basename; done); \
-	    [ -z "$$units" ] || $(SUDO) systemctl disable --now --quiet $$units || true; \
-	  fi; \
-	  exit $$status; \
-	fi
-endef
-
 deps:
 	$(call apt_install,$(BUILD_DEPS))
 
@@ -76,7 +52,7 @@ run: release
 
 test-deps: deps
 	$(call apt_install,$(TEST_DEPS))
-	$(call apt_install_without_services,$(SERVICE_DEPS))
+	@scripts/apt-install-servers.sh $(SERVICE_DEPS)
 	@if [ ! -x $(PY) ] || ! $(PY) -c 'import pytest, twilio, vonage' 2>/dev/null; then \
 	  echo "creating $(VENV) (pytest; twilio and vonage SDKs for the SMS signature tests)"; \
 	  python3 -m venv $(VENV) && $(PY) -m pip install -q --disable-pip-version-check pytest twilio vonage; \

@@ -4,7 +4,7 @@
 #   scripts/dovecot-up.sh PORT DIR      # plain IMAP (+STARTTLS) on 127.0.0.1:PORT, state under DIR
 #   scripts/dovecot-down.sh DIR [--wipe]
 #
-# Installs Debian's dovecot-imapd when it is missing (apt; sudo when not root), writes a
+# Installs Debian's dovecot-imapd when it is missing (scripts/apt-install-servers.sh), writes a
 # standalone configuration (it never reads /etc/dovecot), a self-signed certificate for
 # STARTTLS/IMAPS, and a passwd-file of test users, then starts `dovecot -c DIR/dovecot.conf`
 # (the master pid goes to DIR/run/master.pid; dovecot-down.sh stops that pid only).
@@ -33,12 +33,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # 1. install (only what is missing)
 if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/imap ]; then
-  echo "[dovecot-up] installing dovecot-imapd ..." >&2
-  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit 2>/dev/null)" ]; then
-    $SUDO apt-get update -qq
-  fi
-  # In containers policy-rc.d keeps the distribution's service from starting: fine, we run our own.
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq dovecot-imapd >/dev/null
+  # Without starting or enabling the system's Dovecot: this script runs its own.
+  "$(dirname "$0")/apt-install-servers.sh" dovecot-imapd >/dev/null
 fi
 command -v openssl >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssl >/dev/null
 
