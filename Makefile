@@ -11,7 +11,7 @@ BUILD_DEPS   := libsqlite3-dev libssl-dev libcurl4-openssl-dev curl
 TEST_DEPS    := python3 python3-venv openssl
 # Servers the tests start as their own processes on loopback ports (Dovecot as the IMAP peer,
 # nginx in front of the daemon and as the webhook benchmark's ceiling): installed without
-# starting or enabling their system services.
+# starting or enabling their system services (scripts/apt-install-servers.sh).
 SERVICE_DEPS := dovecot-imapd nginx
 BENCH_DEPS   := wrk
 # Apt runs only when something is missing; `sudo` only when we are not root.

@@ -8,8 +8,8 @@
 #
 # Everything runs on 127.0.0.1 on free ports with its own temporary directory; the daemon and
 # nginx it starts are stopped by pid at the end, whatever happens. nginx is only the yardstick: it
-# runs as a child on a loopback port, never as the system's service (`make test-deps` installs it
-# without starting or enabling that).
+# runs as a child on a loopback port, never as the system's service (installed when missing by
+# scripts/apt-install-servers.sh, which neither starts nor enables that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${SWITCHBOARD_BIN:-.build/release/switchboard}
@@ -36,8 +36,7 @@ apt_install() {
     || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$@" >/dev/null; }
 }
 command -v wrk >/dev/null || apt_install wrk
-[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null \
-  || { echo "nginx is not installed: run make test-deps (it installs nginx without starting its service)" >&2; exit 1; }
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || scripts/apt-install-servers.sh nginx
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$BIN" ] || { echo "no daemon binary at $BIN (make release, or set SWITCHBOARD_BIN)" >&2; exit 1; }
 
