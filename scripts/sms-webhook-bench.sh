@@ -44,6 +44,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 seconds() { python3 -c "import sys,re; m=re.fullmatch(r'(\d+)(s|m)?', sys.argv[1]); print(int(m[1]) * (60 if m[2]=='m' else 1))" "$1"; }
 stored() { python3 -c "import sqlite3,sys; db=sqlite3.connect('file:'+sys.argv[1]+'?mode=ro', uri=True); print(db.execute(\"SELECT COUNT(*) FROM messages WHERE adapter_id='tw'\").fetchone()[0])" "$1"; }
 rate() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+ratio() { python3 -c "import sys; print('  ratio to nginx: %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 non2xx() { awk '/Non-2xx or 3xx responses:/ {print $5}' "$1"; }
 
 secs=$(seconds "$DURATION")
@@ -87,6 +88,12 @@ JSON
   before=$(stored "$dir/sms.db")
   SMS_REQUESTS_FILE="$dir/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/sms-wrk.lua "$url" | tee "$dir/wrk.txt"
   after=$(stored "$dir/sms.db")
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
+  # What the resident memory is made of at the end: the heap and SQLite's page caches
+  # (anonymous), and file pages mapped in (the binary, its libraries, and the database pages the
+  # writer read through SQLite's mmap_size window of 256 MiB, which grows with the database).
+  anon=$(awk '/RssAnon/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
+  file=$(awk '/RssFile/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
   if [ "$mode" = "$FLOOR_MODE" ]; then
     # The same requests to a path no adapter serves, on the same daemon: answered 404 by the
     # HTTP server alone (read, parse, route, answer; no signature, no classifier, no store).
@@ -95,12 +102,6 @@ JSON
     SMS_REQUESTS_FILE="$dir/requests.txt" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s scripts/sms-wrk.lua "http://127.0.0.1:$port/sms/unrouted" >"$work/wrk-floor.txt"
     grep -E "Requests/sec|Non-2xx" "$work/wrk-floor.txt"
   fi
-  rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
-  # What the resident memory is made of at the end: the heap and SQLite's page caches
-  # (anonymous), and file pages mapped in (the binary, its libraries, and the database pages the
-  # writer read through SQLite's mmap_size window of 256 MiB, which grows with the database).
-  anon=$(awk '/RssAnon/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
-  file=$(awk '/RssFile/ {print $2}' "/proc/$daemon/status" 2>/dev/null || echo 0)
   kill "$daemon"; wait "$daemon" 2>/dev/null || true
   bad=$(non2xx "$dir/wrk.txt"); bad=${bad:-0}
   printf -v "RESULT_$mode" '%s %s %s %s %s %s %s' "$(rate "$dir/wrk.txt")" "$bad" "$(( (after - before) / secs ))" "$((after - before))" "$rss" "$anon" "$file"
@@ -150,9 +151,9 @@ for mode in $MODES; do
   read -r answered bad stored_rate rows rss anon file <<<"${!var}"
   printf 'switchboard (classifier %-3s): %s signed webhooks/s answered (%s non-2xx), %s/s stored (%s new rows in %ss), peak RSS %s MiB (at the end: %s MiB anonymous, %s MiB mapped files)\n' \
     "$mode" "$answered" "$bad" "$stored_rate" "$rows" "$secs" "$((rss / 1024))" "$((anon / 1024))" "$((file / 1024))"
-  python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('  ratio to nginx: %.2f' % (d/n))" "$answered" "$nginx_rate"
+  ratio "$answered" "$nginx_rate"
 done
 printf 'nginx: %s static 200/s (the ceiling: no signature, no parsing, no database)\n' "$nginx_rate"
 floor_rate=$(rate "$work/wrk-floor.txt")
 printf 'switchboard HTTP stack alone: %s requests/s answered 404 on a path no adapter serves (no signature, classifier or store)\n' "$floor_rate"
-python3 -c "import sys; d,n=float(sys.argv[1]),float(sys.argv[2]); print('  ratio to nginx: %.2f' % (d/n))" "$floor_rate" "$nginx_rate"
+ratio "$floor_rate" "$nginx_rate"
